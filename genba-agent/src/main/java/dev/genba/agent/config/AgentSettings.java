@@ -1,0 +1,36 @@
+package dev.genba.agent.config;
+
+import dev.genba.protocol.AgentSetting;
+import java.util.Map;
+
+/**
+ * The settings in force right now: the file's values overlaid with the server's last
+ * configuration. A null {@code primary_endpoint} means the configured server itself.
+ */
+public record AgentSettings(long configVersion, String primaryEndpoint, String mirrorEndpoint, boolean mirrorMode,
+                            int timeoutMs, int maxAttempts, long backoffMs, int statusIntervalS,
+                            int configPollIntervalS, int logFlushIntervalS) {
+
+    public static AgentSettings from(long configVersion, Map<String, Object> values, String serverUrl) {
+        String primary = (String) values.get("primary_endpoint");
+        return new AgentSettings(configVersion,
+                primary == null ? serverUrl + "/api/v1/scans" : primary,
+                (String) values.get("mirror_endpoint"),
+                Boolean.TRUE.equals(values.get("mirror_mode")),
+                intValue(values, "timeout_ms"),
+                intValue(values, "retry.max_attempts"),
+                ((Number) value(values, "retry.backoff_ms")).longValue(),
+                intValue(values, "status_interval_s"),
+                intValue(values, "config_poll_interval_s"),
+                intValue(values, "log_flush_interval_s"));
+    }
+
+    private static int intValue(Map<String, Object> values, String key) {
+        return ((Number) value(values, key)).intValue();
+    }
+
+    private static Object value(Map<String, Object> values, String key) {
+        Object value = values.get(key);
+        return value != null ? value : AgentSetting.find(key).orElseThrow().defaultValue();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.genba.agent.config;
+
+import dev.genba.agent.http.AgentHttp;
+import dev.genba.agent.http.HttpAnswer;
+import dev.genba.protocol.Json;
+import dev.genba.protocol.ProtocolException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Asks the server for this device's configuration with {@code If-None-Match}; a new one is
+ * saved to disk first and then applied, so what runs is always what a restart would load.
+ */
+public final class ConfigPoller {
+    private static final Logger LOG = Logger.getLogger(ConfigPoller.class.getName());
+
+    private final LiveSettings settings;
+    private final ConfigStore store;
+    private final AgentHttp http;
+    private final ServerContact contact;
+
+    public ConfigPoller(LiveSettings settings, ConfigStore store, AgentHttp http, ServerContact contact) {
+        this.settings = settings;
+        this.store = store;
+        this.http = http;
+        this.contact = contact;
+    }
+
+    public enum Result { CHANGED, UNCHANGED, FAILED }
+
+    public Result poll() {
+        String url = settings.file().serverUrl() + "/api/v1/agent/config";
+        String etag = settings.serverConfig().map(ServerConfig::etag).orElse(null);
+        HttpAnswer answer;
+        try {
+            answer = http.get(url, settings.current().timeoutMs(), etag == null ? Map.of() : Map.of("If-None-Match", etag));
+        } catch (IOException e) {
+            contact.unreachable("cannot reach " + url + ": " + e.getMessage());
+            return Result.FAILED;
+        }
+        if (answer.status() == 304) {
+            contact.answered(null);
+            return Result.UNCHANGED;
+        }
+        if (!answer.ok()) {
+            contact.answered(describeRefusal(url, answer));
+            return Result.FAILED;
+        }
+        contact.answered(null);
+        try {
+            Object wire = Json.parse(answer.body());
+            if (!(wire instanceof Map<?, ?>)) {
+                throw ProtocolException.invalidJson("the configuration must be a JSON object");
+            }
+            @SuppressWarnings("unchecked")
+            ServerConfig config = ServerConfig.of(answer.etag(), (Map<String, Object>) wire);
+            store.save(config);
+            long previous = settings.current().configVersion();
+            settings.apply(config);
+            if (config.version() != previous) {
+                LOG.info("applied configuration version " + config.version() + " from the server");
+            }
+            return Result.CHANGED;
+        } catch (ProtocolException e) {
+            LOG.warning("ignored the configuration from " + url + " and kept version "
+                    + settings.current().configVersion() + ": " + e.getMessage());
+            return Result.FAILED;
+        } catch (UncheckedIOException e) {
+            LOG.log(Level.WARNING, "kept the previous configuration: " + e.getMessage());
+            return Result.FAILED;
+        }
+    }
+
+    static String describeRefusal(String url, HttpAnswer answer) {
+        if (answer.status() == 401 || answer.status() == 403) {
+            return "the server refused this device's key (HTTP " + answer.status() + " from " + url
+                    + "): check client_id and client_key in the agent config against `genba clients list`";
+        }
+        return "HTTP " + answer.status() + " from " + url + ": " + answer.errorSummary();
+    }
+}

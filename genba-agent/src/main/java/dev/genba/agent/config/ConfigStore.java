@@ -1,0 +1,70 @@
+package dev.genba.agent.config;
+
+import dev.genba.protocol.Json;
+import dev.genba.protocol.ProtocolException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Keeps the last configuration received from the server in {@code state_dir/config.json}, so an
+ * agent that starts while the server is away works with what it was last told.
+ */
+public final class ConfigStore {
+    private final Path file;
+
+    public ConfigStore(Path file) {
+        this.file = file;
+    }
+
+    /** Empty when nothing was ever received, or when the file is unreadable (then the file config applies). */
+    public Optional<ServerConfig> load() {
+        try {
+            Object parsed = Json.parse(Files.readAllBytes(file));
+            if (parsed instanceof Map<?, ?> stored && stored.get("config") instanceof Map<?, ?> wire) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> typed = (Map<String, Object>) wire;
+                return Optional.of(ServerConfig.of((String) stored.get("etag"), typed));
+            }
+            return Optional.empty();
+        } catch (IOException | ProtocolException | ClassCastException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Write to a temporary file, fsync it, rename it over the old one, fsync the directory:
+     * after a power cut the file is either the old or the new configuration, never half of one.
+     */
+    public void save(ServerConfig config) {
+        Map<String, Object> stored = new LinkedHashMap<>();
+        stored.put("etag", config.etag());
+        stored.put("config", config.wire());
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                ByteBuffer bytes = ByteBuffer.wrap(Json.writeBytes(stored));
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+                channel.force(true);
+            }
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel directory = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+                directory.force(true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.genba.agent.db;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.locks.ReentrantLock;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The agent's SQLite file ({@code state_dir/outbox.db}): one connection per process, shared by
+ * the stores under a lock, because a sqlite-jdbc connection must not be used by two threads at once.
+ */
+public final class AgentDatabase implements AutoCloseable {
+    private static final int BUSY_TIMEOUT_MS = 10_000;
+
+    private final Path file;
+    private final Connection connection;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private AgentDatabase(Path file, Connection connection) {
+        this.file = file;
+        this.connection = connection;
+    }
+
+    public static AgentDatabase open(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        } catch (Exception e) {
+            throw new DatabaseException("cannot create the state directory " + file.toAbsolutePath().getParent()
+                    + " (" + e.getMessage() + "): create it and give the agent's user write access", e);
+        }
+        SQLiteConfig config = new SQLiteConfig();
+        // WAL with synchronous=FULL: every commit is fsynced to the WAL before it returns, so an
+        // acknowledged scan survives a power cut (NORMAL in WAL mode may lose the last commits).
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        // The `scan` command may write while `run` does: wait for the other writer instead of failing.
+        config.setBusyTimeout(BUSY_TIMEOUT_MS);
+        // IMMEDIATE takes the write lock at BEGIN, so two processes never deadlock upgrading a read lock.
+        config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        config.setCacheSize(-1024);
+        try {
+            Connection connection = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            AgentDatabase database = new AgentDatabase(file, connection);
+            database.write(Schema::create);
+            return database;
+        } catch (SQLException e) {
+            throw new DatabaseException("cannot open " + file.toAbsolutePath() + ": " + e.getMessage()
+                    + "; check that the state directory is writable by the agent's user", e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Runs {@code work} in one transaction: committed (and fsynced) when it returns, rolled back when it throws. */
+    public <T> T write(SqlWork<T> work) {
+        lock.lock();
+        try {
+            connection.setAutoCommit(false);
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw DatabaseException.from(file, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public <T> T read(SqlWork<T> work) {
+        lock.lock();
+        try {
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw DatabaseException.from(file, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA optimize");
+        } catch (SQLException e) {
+            // closing anyway; the next open checks the file
+        } finally {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // nothing left to do with a connection that does not close
+            }
+            lock.unlock();
+        }
+    }
+
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection connection) throws SQLException;
+    }
+}

@@ -1,0 +1,187 @@
+package dev.genba.agent.delivery;
+
+import dev.genba.agent.config.AgentSettings;
+import dev.genba.agent.config.LiveSettings;
+import dev.genba.agent.outbox.Destination;
+import dev.genba.agent.outbox.OutboxEntry;
+import dev.genba.agent.outbox.OutboxStore;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Delivers one destination's outbox in FIFO order, forever: one batch at a time, retried with
+ * {@link RetryBackoff} while the destination fails, so a scan behind a failing one never overtakes it.
+ */
+public final class DeliveryWorker implements Runnable {
+    private static final Logger LOG = Logger.getLogger(DeliveryWorker.class.getName());
+    static final int MAX_BATCH = 1000;
+    static final long MAX_BATCH_BYTES = 3L * 1024 * 1024;
+    /** Scans the `scan` command writes from another process are picked up within this time. */
+    private static final long IDLE_POLL_MS = 2_000;
+
+    private final Destination destination;
+    private final OutboxStore outbox;
+    private final LiveSettings settings;
+    private final ScanSender sender;
+    private final LatencyTracker latency;
+    private final BooleanSupplier primaryFailing;
+    private final long maxBackoffMs;
+    private final Clock clock;
+    private final RetryBackoff backoff = new RetryBackoff();
+    private final Object signal = new Object();
+    private boolean signalled;
+    private boolean idle;
+    private boolean newScansWaiting;
+    private Runnable afterPrimaryAttempt = () -> { };
+    private volatile boolean running = true;
+    private volatile boolean failing;
+    private String lastError;
+
+    /**
+     * @param primaryFailing for the mirror: true while the primary fails, so the mirror does not
+     *                       wait for primary attempts that are not happening (seed §2.2)
+     */
+    public DeliveryWorker(Destination destination, OutboxStore outbox, LiveSettings settings, ScanSender sender,
+                          LatencyTracker latency, BooleanSupplier primaryFailing, long maxBackoffMs, Clock clock) {
+        this.destination = destination;
+        this.outbox = outbox;
+        this.settings = settings;
+        this.sender = sender;
+        this.latency = latency;
+        this.primaryFailing = primaryFailing;
+        this.maxBackoffMs = maxBackoffMs;
+        this.clock = clock;
+    }
+
+    public boolean failing() {
+        return failing;
+    }
+
+    public LatencyTracker latency() {
+        return latency;
+    }
+
+    /** Called after this (primary) worker marked a batch attempted: the mirror may go on. */
+    public void afterPrimaryAttempt(Runnable action) {
+        this.afterPrimaryAttempt = action;
+    }
+
+    /** The configuration changed: look again now, even in the middle of a backoff. */
+    public void wake() {
+        synchronized (signal) {
+            signalled = true;
+            signal.notifyAll();
+        }
+    }
+
+    /**
+     * New scans are waiting: look now if idle. A worker backing off keeps waiting, so a busy
+     * scanner does not turn the retry schedule into a retry per scan against a server that is away.
+     */
+    public void newScans() {
+        synchronized (signal) {
+            newScansWaiting = true;
+            if (idle) {
+                signal.notifyAll();
+            }
+        }
+    }
+
+    public void stop() {
+        running = false;
+        wake();
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                long waitMs = deliverOnce();
+                if (waitMs == IDLE_POLL_MS) {
+                    pause(waitMs, true);
+                } else if (waitMs > 0) {
+                    pause(waitMs, false);
+                }
+            } catch (RuntimeException e) {
+                // the database is unusable for a moment (disk full, locked too long): retry later, never exit
+                LOG.log(Level.SEVERE, destination.key() + " delivery: " + e.getMessage(), e);
+                pause(backoff.nextDelayMs(1, 1_000, maxBackoffMs), false);
+            }
+        }
+    }
+
+    /** One step; returns how long to wait before the next one (0 = go on at once). */
+    long deliverOnce() {
+        synchronized (signal) {
+            newScansWaiting = false;
+        }
+        AgentSettings current = settings.current();
+        String endpoint = destination.endpoint(current);
+        if (endpoint == null) {
+            return IDLE_POLL_MS;
+        }
+        boolean waitForPrimary = destination == Destination.MIRROR && !primaryFailing.getAsBoolean();
+        List<OutboxEntry> batch = outbox.nextBatch(destination, MAX_BATCH, MAX_BATCH_BYTES, waitForPrimary);
+        if (batch.isEmpty()) {
+            return IDLE_POLL_MS;
+        }
+        if (destination == Destination.PRIMARY) {
+            outbox.markAttempted(batch);
+            afterPrimaryAttempt.run();
+        }
+        DeliveryOutcome outcome = sender.deliver(endpoint, batch, current.timeoutMs(), latency);
+        outbox.settle(destination, endpoint, outcome.delivered(), outcome.rejected(), clock.instant());
+        outcome.rejected().forEach(rejection -> LOG.warning(destination.key() + " refused a scan for good;"
+                + " it is kept in the dead letters (see `genba-agent status`): " + rejection.reason()));
+        if (outcome.failed()) {
+            noteFailure(endpoint, outcome.failure());
+            return backoff.nextDelayMs(current.maxAttempts(), current.backoffMs(), maxBackoffMs);
+        }
+        noteSuccess(endpoint);
+        return 0;
+    }
+
+    private void noteFailure(String endpoint, String error) {
+        failing = true;
+        if (!Objects.equals(error, lastError)) {
+            lastError = error;
+            LOG.warning(destination.key() + " delivery failed, scans stay in the outbox and are retried: " + error);
+            outbox.recordError(destination, endpoint, error, clock.instant());
+        }
+    }
+
+    private void noteSuccess(String endpoint) {
+        if (failing) {
+            LOG.info(destination.key() + " delivery works again after " + backoff.failures() + " failed attempts");
+            outbox.clearError(destination, endpoint);
+        }
+        failing = false;
+        lastError = null;
+        backoff.reset();
+    }
+
+    /** Waits, but returns early when woken (new configuration, stop, and new scans when idle). */
+    private void pause(long millis, boolean idleWait) {
+        synchronized (signal) {
+            idle = idleWait;
+            long deadline = System.currentTimeMillis() + millis;
+            long remaining = millis;
+            while (!signalled && !(idleWait && newScansWaiting) && running && remaining > 0) {
+                try {
+                    signal.wait(remaining);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    running = false;
+                    return;
+                }
+                remaining = deadline - System.currentTimeMillis();
+            }
+            signalled = false;
+            idle = false;
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package dev.genba.agent.intake;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.genba.agent.db.DatabaseException;
+import dev.genba.agent.outbox.GroupCommitter;
+import dev.genba.agent.outbox.OutboxFullException;
+import dev.genba.agent.outbox.QueuedScan;
+import dev.genba.protocol.Json;
+import dev.genba.protocol.ProtocolException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code POST http://127.0.0.1:8510/scans}: the scanner app's way in. Bound to the loopback
+ * address only. Answers 202 only once the scan is committed to the outbox; 503 when it cannot be
+ * (outbox full, disk full) — the app keeps the scan and sends it again.
+ */
+public final class IntakeServer implements AutoCloseable {
+    private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+    private static final long COMMIT_WAIT_S = 30;
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final ScanIntake intake;
+    private final GroupCommitter committer;
+
+    private IntakeServer(HttpServer server, ExecutorService executor, ScanIntake intake, GroupCommitter committer) {
+        this.server = server;
+        this.executor = executor;
+        this.intake = intake;
+        this.committer = committer;
+    }
+
+    public static IntakeServer start(int port, ScanIntake intake, GroupCommitter committer) {
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        } catch (BindException e) {
+            throw new IllegalStateException("port " + port + " on 127.0.0.1 is already in use: is another"
+                    + " genba-agent running? (`systemctl status genba-agent`) or set intake_port", e);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
+        }
+        // A few threads are enough: each waits for a group commit, which many requests share.
+        ExecutorService executor = Executors.newFixedThreadPool(4, runnable -> {
+            Thread thread = new Thread(runnable, "intake");
+            thread.setDaemon(true);
+            return thread;
+        });
+        IntakeServer intakeServer = new IntakeServer(server, executor, intake, committer);
+        server.setExecutor(executor);
+        server.createContext("/scans", intakeServer::handle);
+        server.start();
+        return intakeServer;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        String requestId = requestId(exchange);
+        try (exchange) {
+            if (!"/scans".equals(exchange.getRequestURI().getPath())) {
+                respond(exchange, 404, error("not_found", "only POST /scans is served here", null, requestId), requestId);
+                return;
+            }
+            if (!"POST".equals(exchange.getRequestMethod())) {
+                exchange.getResponseHeaders().set("Allow", "POST");
+                respond(exchange, 405, error("method_not_allowed", "use POST /scans with a JSON scan", null, requestId),
+                        requestId);
+                return;
+            }
+            String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+            if (contentType != null && !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+                respond(exchange, 415, error("unsupported_media_type",
+                        "send the scan as Content-Type: application/json", null, requestId), requestId);
+                return;
+            }
+            byte[] body = readBody(exchange.getRequestBody());
+            if (body == null) {
+                respond(exchange, 413, error("too_large", "the body is larger than " + MAX_BODY_BYTES / (1024 * 1024)
+                        + " MiB; send at most " + ScanIntake.MAX_SCANS_PER_REQUEST + " scans per request", null,
+                        requestId), requestId);
+                return;
+            }
+            accept(exchange, body, requestId);
+        }
+    }
+
+    private void accept(HttpExchange exchange, byte[] body, String requestId) throws IOException {
+        List<QueuedScan> scans;
+        try {
+            scans = intake.read(body);
+        } catch (ProtocolException e) {
+            respond(exchange, 400, error(e.error(), e.getMessage(), e.field(), requestId), requestId);
+            return;
+        }
+        try {
+            committer.submit(scans).get(COMMIT_WAIT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            String message = e.getCause() instanceof OutboxFullException || e.getCause() instanceof DatabaseException
+                    ? e.getCause().getMessage() : "the outbox could not be written: " + e.getCause().getMessage();
+            respond(exchange, 503, error("outbox_unavailable", message, null, requestId), requestId);
+            return;
+        } catch (TimeoutException e) {
+            respond(exchange, 503, error("outbox_unavailable", "the outbox did not confirm the write within "
+                    + COMMIT_WAIT_S + " s (disk too slow or busy): send the scan again", null, requestId), requestId);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            respond(exchange, 503, error("shutting_down", "the agent is stopping: send the scan again", null,
+                    requestId), requestId);
+            return;
+        }
+        Map<String, Object> accepted = new LinkedHashMap<>();
+        if (scans.size() == 1) {
+            accepted.put("scan_id", scans.get(0).scanId());
+        } else {
+            accepted.put("scan_ids", scans.stream().map(QueuedScan::scanId).toList());
+        }
+        accepted.put("status", "queued");
+        accepted.put("request_id", requestId);
+        respond(exchange, 202, accepted, requestId);
+    }
+
+    private static byte[] readBody(InputStream in) throws IOException {
+        byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+        return body.length > MAX_BODY_BYTES ? null : body;
+    }
+
+    private static String requestId(HttpExchange exchange) {
+        String given = exchange.getRequestHeaders().getFirst("X-Request-Id");
+        return given != null && !given.isBlank() && given.length() <= 128 ? given : UUID.randomUUID().toString();
+    }
+
+    private static Map<String, Object> error(String error, String message, String field, String requestId) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", error);
+        body.put("message", message);
+        body.put("field", field);
+        body.put("request_id", requestId);
+        return body;
+    }
+
+    private static void respond(HttpExchange exchange, int status, Map<String, Object> body, String requestId)
+            throws IOException {
+        byte[] bytes = Json.writeBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.getResponseHeaders().set("X-Request-Id", requestId);
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    /** Stops accepting connections; requests in progress get up to a second to finish. */
+    @Override
+    public void close() {
+        server.stop(1);
+        executor.shutdown();
+    }
+}

@@ -1,0 +1,156 @@
+package dev.genba.agent.logs;
+
+import dev.genba.protocol.Json;
+import dev.genba.protocol.LogBatch;
+import dev.genba.protocol.ProtocolException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * Follows {@code journalctl -o json -f -p warning} for the configured units and puts each line
+ * into the {@link LogBuffer}. Restarts journalctl when it exits; does nothing on a machine
+ * without journalctl.
+ */
+public final class JournalTail implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(JournalTail.class.getName());
+    private static final long RESTART_DELAY_MS = 30_000;
+    private static final List<Path> JOURNALCTL = List.of(Path.of("/usr/bin/journalctl"), Path.of("/bin/journalctl"));
+
+    private final List<String> units;
+    private final LogBuffer buffer;
+    private volatile boolean running = true;
+    private volatile Process process;
+    private Thread thread;
+
+    public JournalTail(List<String> units, LogBuffer buffer) {
+        this.units = units;
+        this.buffer = buffer;
+    }
+
+    public void start() {
+        Path journalctl = JOURNALCTL.stream().filter(Files::isExecutable).findFirst().orElse(null);
+        if (units.isEmpty() || journalctl == null) {
+            return;
+        }
+        thread = new Thread(() -> follow(journalctl), "journal-tail");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void follow(Path journalctl) {
+        List<String> command = new ArrayList<>(List.of(journalctl.toString(), "-o", "json", "-f", "-n", "0",
+                "-p", "warning"));
+        units.forEach(unit -> command.addAll(List.of("-u", unit)));
+        while (running) {
+            try {
+                process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                try (BufferedReader lines = new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                        LogBatch.Entry entry = toEntry(line);
+                        if (entry != null) {
+                            buffer.add(entry);
+                        }
+                    }
+                }
+                if (running) {
+                    LOG.warning("journalctl stopped (exit " + process.waitFor() + "); starting it again in "
+                            + RESTART_DELAY_MS / 1000 + " s");
+                    Thread.sleep(RESTART_DELAY_MS);
+                }
+            } catch (IOException e) {
+                LOG.warning("cannot follow the journal of " + units + ": " + e.getMessage());
+                sleepQuietly();
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void sleepQuietly() {
+        try {
+            Thread.sleep(RESTART_DELAY_MS);
+        } catch (InterruptedException e) {
+            running = false;
+        }
+    }
+
+    /** One journal entry in {@code -o json} form; null when it is not one. */
+    static LogBatch.Entry toEntry(String line) {
+        Map<?, ?> fields;
+        try {
+            if (!(Json.parse(line) instanceof Map<?, ?> map)) {
+                return null;
+            }
+            fields = map;
+        } catch (ProtocolException e) {
+            return null;
+        }
+        String message = text(fields.get("MESSAGE"));
+        if (message == null) {
+            return null;
+        }
+        int priority = parseInt(text(fields.get("PRIORITY")), 4);
+        Map<String, Object> context = new LinkedHashMap<>();
+        context.put("source", "journal");
+        putIfText(context, "unit", fields.get("_SYSTEMD_UNIT"));
+        putIfText(context, "identifier", fields.get("SYSLOG_IDENTIFIER"));
+        putIfText(context, "pid", fields.get("_PID"));
+        String micros = text(fields.get("__REALTIME_TIMESTAMP"));
+        Instant timestamp = micros == null ? Instant.now()
+                : Instant.EPOCH.plusNanos(Long.parseLong(micros) * 1000);
+        return new LogBatch.Entry(priority <= 3 ? "error" : "warn", LogText.clip(message), context, timestamp, null);
+    }
+
+    /** journald writes non-UTF-8 messages as an array of byte values. */
+    private static String text(Object value) {
+        if (value instanceof String text) {
+            return text;
+        }
+        if (value instanceof List<?> bytes && !bytes.isEmpty() && bytes.get(0) instanceof Number) {
+            byte[] raw = new byte[bytes.size()];
+            for (int i = 0; i < raw.length; i++) {
+                raw[i] = ((Number) bytes.get(i)).byteValue();
+            }
+            return new String(raw, StandardCharsets.UTF_8);
+        }
+        return null;
+    }
+
+    private static void putIfText(Map<String, Object> context, String key, Object value) {
+        String text = text(value);
+        if (text != null) {
+            context.put(key, text);
+        }
+    }
+
+    private static int parseInt(String text, int fallback) {
+        try {
+            return text == null ? fallback : Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        Process current = process;
+        if (current != null) {
+            current.destroy();
+        }
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+}

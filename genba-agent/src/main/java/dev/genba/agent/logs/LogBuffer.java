@@ -1,0 +1,65 @@
+package dev.genba.agent.logs;
+
+import dev.genba.protocol.LogBatch;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Log lines waiting to be shipped, in memory and bounded: past the cap the oldest line goes and
+ * is counted in {@code logs_dropped}. Only log lines are ever dropped this way, never scans.
+ */
+public final class LogBuffer {
+    private record Line(long sequence, LogBatch.Entry entry) {
+    }
+
+    private final int capacity;
+    private final Deque<Line> lines = new ArrayDeque<>();
+    private long nextSequence;
+    private long dropped;
+
+    public LogBuffer(int capacity) {
+        this.capacity = capacity;
+    }
+
+    public synchronized void add(LogBatch.Entry entry) {
+        if (lines.size() >= capacity) {
+            lines.removeFirst();
+            dropped++;
+        }
+        lines.addLast(new Line(nextSequence++, entry));
+    }
+
+    /** The oldest lines, up to {@code limit}, and the sequence to pass to {@link #removeThrough}. */
+    public synchronized Taken take(int limit) {
+        List<LogBatch.Entry> entries = new ArrayList<>(Math.min(limit, lines.size()));
+        long last = -1;
+        for (Line line : lines) {
+            if (entries.size() == limit) {
+                break;
+            }
+            entries.add(line.entry());
+            last = line.sequence();
+        }
+        return new Taken(entries, last);
+    }
+
+    public record Taken(List<LogBatch.Entry> entries, long lastSequence) {
+    }
+
+    /** Removes lines up to a sequence; lines dropped meanwhile for space are already gone. */
+    public synchronized void removeThrough(long sequence) {
+        while (!lines.isEmpty() && lines.peekFirst().sequence() <= sequence) {
+            lines.removeFirst();
+        }
+    }
+
+    public synchronized long dropped() {
+        return dropped;
+    }
+
+    public synchronized int size() {
+        return lines.size();
+    }
+}

@@ -1,0 +1,105 @@
+package dev.genba.agent.outbox;
+
+import dev.genba.agent.db.DatabaseException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Group commit for intake: requests that arrive while a commit is running are written together
+ * in the next transaction, so many concurrent scans share one fsync. Each request's future
+ * completes only after its transaction is committed.
+ */
+public final class GroupCommitter implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(GroupCommitter.class.getName());
+    private static final int MAX_GROUP = 512;
+
+    private record Request(List<QueuedScan> scans, CompletableFuture<Void> committed) {
+    }
+
+    private final OutboxStore outbox;
+    private final Supplier<List<Destination>> destinations;
+    private final Runnable afterCommit;
+    private final Clock clock;
+    private final BlockingQueue<Request> queue = new ArrayBlockingQueue<>(4096);
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public GroupCommitter(OutboxStore outbox, Supplier<List<Destination>> destinations, Runnable afterCommit,
+                          Clock clock) {
+        this.outbox = outbox;
+        this.destinations = destinations;
+        this.afterCommit = afterCommit;
+        this.clock = clock;
+        this.thread = new Thread(this::commitLoop, "outbox-commit");
+        this.thread.start();
+    }
+
+    /** Completes when the scans are on disk; fails with {@link OutboxFullException} or {@link DatabaseException}. */
+    public CompletableFuture<Void> submit(List<QueuedScan> scans) {
+        Request request = new Request(scans, new CompletableFuture<>());
+        if (!running || !queue.offer(request)) {
+            request.committed().completeExceptionally(new DatabaseException(
+                    "the agent is shutting down or overloaded: this scan was NOT accepted, send it again", null));
+        }
+        return request.committed();
+    }
+
+    private void commitLoop() {
+        List<Request> group = new ArrayList<>();
+        while (running || !queue.isEmpty()) {
+            try {
+                Request first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                group.add(first);
+                queue.drainTo(group, MAX_GROUP - 1);
+                commit(group);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                group.clear();
+            }
+        }
+    }
+
+    private void commit(List<Request> group) {
+        List<List<QueuedScan>> scans = group.stream().map(Request::scans).toList();
+        List<Boolean> accepted;
+        try {
+            accepted = outbox.enqueueGroup(scans, destinations.get(), clock.instant());
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "could not write " + group.size() + " intake requests to the outbox: " + e.getMessage());
+            group.forEach(request -> request.committed().completeExceptionally(e));
+            return;
+        }
+        for (int i = 0; i < group.size(); i++) {
+            if (accepted.get(i)) {
+                group.get(i).committed().complete(null);
+            } else {
+                group.get(i).committed().completeExceptionally(new OutboxFullException(outbox.pendingTotal(), outbox.maxRows()));
+            }
+        }
+        afterCommit.run();
+    }
+
+    /** Stops taking requests and commits the ones already queued before returning. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package dev.genba.agent.outbox;
+
+import dev.genba.agent.db.AgentDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The durable outbox: one row per (scan, destination), delivered in id order per destination.
+ * A scan is accepted only when its rows are committed; delivered rows are deleted; refused rows
+ * move to {@code dead_letters}. Nothing else ever removes a row.
+ */
+public final class OutboxStore {
+    private final AgentDatabase database;
+    private final long maxRows;
+
+    public OutboxStore(AgentDatabase database, long maxRows) {
+        this.database = database;
+        this.maxRows = maxRows;
+    }
+
+    public long maxRows() {
+        return maxRows;
+    }
+
+    /** Enqueues one request's scans, or throws {@link OutboxFullException} and writes nothing. */
+    public void enqueue(List<QueuedScan> scans, List<Destination> destinations, Instant now) {
+        if (!enqueueGroup(List.of(scans), destinations, now).get(0)) {
+            throw new OutboxFullException(pendingTotal(), maxRows);
+        }
+    }
+
+    /**
+     * Writes several requests in one transaction (one fsync for all of them); a request that
+     * would push the outbox past its cap is left out whole. Returns, per request, whether it was written.
+     */
+    public List<Boolean> enqueueGroup(List<List<QueuedScan>> requests, List<Destination> destinations, Instant now) {
+        return database.write(connection -> {
+            long pending = pendingTotal(connection);
+            List<Boolean> accepted = new ArrayList<>(requests.size());
+            try (PreparedStatement insert = connection.prepareStatement("""
+                    INSERT OR IGNORE INTO outbox (destination, scan_id, body, enqueued_at) VALUES (?, ?, ?, ?)""")) {
+                for (List<QueuedScan> request : requests) {
+                    long rows = (long) request.size() * destinations.size();
+                    if (pending + rows > maxRows) {
+                        accepted.add(false);
+                        continue;
+                    }
+                    pending += rows;
+                    accepted.add(true);
+                    for (QueuedScan scan : request) {
+                        for (Destination destination : destinations) {
+                            insert.setString(1, destination.key());
+                            insert.setString(2, scan.scanId());
+                            insert.setString(3, scan.body());
+                            insert.setLong(4, now.toEpochMilli());
+                            insert.addBatch();
+                        }
+                    }
+                }
+                insert.executeBatch();
+            }
+            return accepted;
+        });
+    }
+
+    /**
+     * The oldest entries of one destination, at most {@code maxItems} and about {@code maxBytes}
+     * of bodies (always at least one). With {@code afterPrimaryAttempt} the batch stops at the
+     * first scan the primary has not tried yet, so the primary is always attempted first.
+     */
+    public List<OutboxEntry> nextBatch(Destination destination, int maxItems, long maxBytes, boolean afterPrimaryAttempt) {
+        return database.read(connection -> {
+            List<OutboxEntry> batch = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("""
+                    SELECT m.id, m.scan_id, m.body, m.enqueued_at,
+                           EXISTS (SELECT 1 FROM outbox p WHERE p.scan_id = m.scan_id
+                                   AND p.destination = 'primary' AND p.attempts = 0) AS primary_untried
+                    FROM outbox m WHERE m.destination = ? ORDER BY m.id LIMIT ?""")) {
+                select.setString(1, destination.key());
+                select.setInt(2, maxItems);
+                long bytes = 0;
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        if (afterPrimaryAttempt && rows.getBoolean(5)) {
+                            break;
+                        }
+                        String body = rows.getString(3);
+                        bytes += body.length();
+                        if (!batch.isEmpty() && bytes > maxBytes) {
+                            break;
+                        }
+                        batch.add(new OutboxEntry(rows.getLong(1), rows.getString(2), body, rows.getLong(4)));
+                    }
+                }
+            }
+            return batch;
+        });
+    }
+
+    /** Counts an attempt before the request goes out (the mirror waits for the primary's first one). */
+    public void markAttempted(List<OutboxEntry> entries) {
+        database.write(connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?")) {
+                for (OutboxEntry entry : entries) {
+                    update.setLong(1, entry.id());
+                    update.addBatch();
+                }
+                update.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    /** Removes delivered entries and dead-letters refused ones, in one transaction. */
+    public void settle(Destination destination, String endpoint, List<Long> delivered, List<Rejection> rejected,
+                       Instant now) {
+        if (delivered.isEmpty() && rejected.isEmpty()) {
+            return;
+        }
+        database.write(connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
+                for (long id : delivered) {
+                    delete.setLong(1, id);
+                    delete.addBatch();
+                }
+                delete.executeBatch();
+            }
+            if (!rejected.isEmpty()) {
+                deadLetter(connection, rejected, now);
+            }
+            if (!delivered.isEmpty()) {
+                upsertState(connection, destination, endpoint, "last_success_at = excluded.last_success_at",
+                        now.toEpochMilli(), null, null);
+            }
+            return null;
+        });
+    }
+
+    private static void deadLetter(Connection connection, List<Rejection> rejected, Instant now) throws SQLException {
+        try (PreparedStatement copy = connection.prepareStatement("""
+                INSERT INTO dead_letters (destination, scan_id, body, enqueued_at, failed_at, http_status, reason)
+                SELECT destination, scan_id, body, enqueued_at, ?, ?, ? FROM outbox WHERE id = ?""");
+             PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
+            for (Rejection rejection : rejected) {
+                copy.setLong(1, now.toEpochMilli());
+                copy.setObject(2, rejection.httpStatus());
+                copy.setString(3, rejection.reason());
+                copy.setLong(4, rejection.entryId());
+                copy.addBatch();
+                delete.setLong(1, rejection.entryId());
+                delete.addBatch();
+            }
+            copy.executeBatch();
+            delete.executeBatch();
+        }
+    }
+
+    /** Remembers the last delivery problem of a destination for {@code status}. */
+    public void recordError(Destination destination, String endpoint, String error, Instant now) {
+        database.write(connection -> {
+            upsertState(connection, destination, endpoint,
+                    "last_error = excluded.last_error, last_error_at = excluded.last_error_at", null, error,
+                    now.toEpochMilli());
+            return null;
+        });
+    }
+
+    /** Clears the last problem once a destination works again. */
+    public void clearError(Destination destination, String endpoint) {
+        database.write(connection -> {
+            upsertState(connection, destination, endpoint, "last_error = NULL, last_error_at = NULL", null, null, null);
+            return null;
+        });
+    }
+
+    private static void upsertState(Connection connection, Destination destination, String endpoint, String set,
+                                    Long lastSuccessAt, String lastError, Long lastErrorAt) throws SQLException {
+        try (PreparedStatement upsert = connection.prepareStatement("""
+                INSERT INTO destination_state (destination, endpoint, last_success_at, last_error, last_error_at)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (destination) DO UPDATE SET endpoint = excluded.endpoint, """ + set)) {
+            upsert.setString(1, destination.key());
+            upsert.setString(2, endpoint);
+            upsert.setObject(3, lastSuccessAt);
+            upsert.setString(4, lastError);
+            upsert.setObject(5, lastErrorAt);
+            upsert.executeUpdate();
+        }
+    }
+
+    public long pendingTotal() {
+        return database.read(OutboxStore::pendingTotal);
+    }
+
+    private static long pendingTotal(Connection connection) throws SQLException {
+        try (PreparedStatement sum = connection.prepareStatement("SELECT coalesce(sum(pending), 0) FROM pending_counts");
+             ResultSet rows = sum.executeQuery()) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    public Map<Destination, DestinationStats> stats() {
+        return database.read(connection -> {
+            Map<Destination, DestinationStats> stats = new EnumMap<>(Destination.class);
+            for (Destination destination : Destination.values()) {
+                stats.put(destination, stats(connection, destination));
+            }
+            return stats;
+        });
+    }
+
+    private static DestinationStats stats(Connection connection, Destination destination) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement("""
+                SELECT (SELECT pending FROM pending_counts WHERE destination = :d),
+                       (SELECT enqueued_at FROM outbox WHERE destination = :d ORDER BY id LIMIT 1),
+                       (SELECT count(*) FROM dead_letters WHERE destination = :d),
+                       s.endpoint, s.last_success_at, s.last_error, s.last_error_at
+                FROM (SELECT 1) LEFT JOIN destination_state s ON s.destination = :d""".replace(":d", "?1"))) {
+            query.setString(1, destination.key());
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                return new DestinationStats(destination, row.getLong(1), instant(row, 2), row.getLong(3),
+                        row.getString(4), instant(row, 5), row.getString(6), instant(row, 7));
+            }
+        }
+    }
+
+    private static Instant instant(ResultSet row, int column) throws SQLException {
+        long millis = row.getLong(column);
+        return row.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+
+    /** Scan ids pending for a destination, oldest first (for tests and diagnostics). */
+    public List<String> pendingScanIds(Destination destination) {
+        return database.read(connection -> {
+            List<String> ids = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT scan_id FROM outbox WHERE destination = ? ORDER BY id")) {
+                select.setString(1, destination.key());
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        ids.add(rows.getString(1));
+                    }
+                }
+            }
+            return ids;
+        });
+    }
+
+    /** Dead letters of a destination, oldest first: scan id and reason. */
+    public List<DeadLetter> deadLetters(Destination destination, int limit) {
+        return database.read(connection -> {
+            List<DeadLetter> letters = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("""
+                    SELECT scan_id, failed_at, http_status, reason FROM dead_letters
+                    WHERE destination = ? ORDER BY id LIMIT ?""")) {
+                select.setString(1, destination.key());
+                select.setInt(2, limit);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        Integer status = rows.getObject(3) == null ? null : rows.getInt(3);
+                        letters.add(new DeadLetter(rows.getString(1), Instant.ofEpochMilli(rows.getLong(2)), status,
+                                rows.getString(4)));
+                    }
+                }
+            }
+            return letters;
+        });
+    }
+}

@@ -1,0 +1,76 @@
+package dev.genba.agent.status;
+
+import dev.genba.agent.db.AgentDatabase;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Status reports not yet taken by the server, oldest first, kept on disk so history has no gap
+ * after an outage or a restart. Bounded: 10,000 reports is about a week at one a minute, and
+ * a day even at the shortest interval (10 s); past that the oldest report goes.
+ */
+public final class StatusBacklog {
+    static final int MAX_REPORTS = 10_000;
+
+    public record Stored(long id, String body) {
+    }
+
+    private final AgentDatabase database;
+
+    public StatusBacklog(AgentDatabase database) {
+        this.database = database;
+    }
+
+    public void add(String body) {
+        database.write(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO status_reports (body) VALUES (?)")) {
+                insert.setString(1, body);
+                insert.executeUpdate();
+            }
+            try (PreparedStatement trim = connection.prepareStatement("""
+                    DELETE FROM status_reports WHERE id <= (SELECT max(id) FROM status_reports) - ?""")) {
+                trim.setInt(1, MAX_REPORTS);
+                trim.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public List<Stored> oldest(int limit) {
+        return database.read(connection -> {
+            List<Stored> reports = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT id, body FROM status_reports ORDER BY id LIMIT ?")) {
+                select.setInt(1, limit);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        reports.add(new Stored(rows.getLong(1), rows.getString(2)));
+                    }
+                }
+            }
+            return reports;
+        });
+    }
+
+    public void remove(long id) {
+        database.write(connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM status_reports WHERE id = ?")) {
+                delete.setLong(1, id);
+                delete.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public long size() {
+        return database.read(connection -> {
+            try (PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM status_reports");
+                 ResultSet rows = count.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        });
+    }
+}

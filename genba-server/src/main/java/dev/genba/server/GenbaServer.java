@@ -1,0 +1,155 @@
+package dev.genba.server;
+
+import dev.genba.server.agentconfig.AgentConfigRoutes;
+import dev.genba.server.agentconfig.AgentConfigStore;
+import dev.genba.server.audit.AuditLog;
+import dev.genba.server.auth.AccessGuard;
+import dev.genba.server.auth.AdminTokenStore;
+import dev.genba.server.auth.CredentialCache;
+import dev.genba.server.auth.DeviceKeyStore;
+import dev.genba.server.clients.ClientIntakeRoutes;
+import dev.genba.server.clients.ClientLogStore;
+import dev.genba.server.clients.ClientStatusStore;
+import dev.genba.server.config.GenbaConfig;
+import dev.genba.server.db.Database;
+import dev.genba.server.db.DbTarget;
+import dev.genba.server.db.EmbeddedDatabase;
+import dev.genba.server.health.HealthRoutes;
+import dev.genba.server.http.HttpServer;
+import dev.genba.server.scans.PartLocationRoutes;
+import dev.genba.server.scans.RequestLog;
+import dev.genba.server.scans.ScanBatcher;
+import dev.genba.server.scans.ScanRoutes;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running server, wired by hand: database (embedded or external), stores, routes, HTTP.
+ * {@link #close()} stops it in the safe order: stop taking requests, let in-flight ones finish,
+ * store what is queued, close the pool, then stop the embedded PostgreSQL.
+ */
+public final class GenbaServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GenbaServer.class);
+    public static final String VERSION = versionOf(GenbaServer.class);
+
+    private final GenbaConfig config;
+    private final AuditLog audit;
+    private final HttpServer http;
+    private final int port;
+    private final Deque<AutoCloseable> resources;
+    private boolean closed;
+
+    private GenbaServer(GenbaConfig config, AuditLog audit, HttpServer http, Deque<AutoCloseable> resources) {
+        this.config = config;
+        this.audit = audit;
+        this.http = http;
+        this.port = http.port();
+        this.resources = resources;
+    }
+
+    public static GenbaServer start(GenbaConfig config) {
+        Clock clock = Clock.systemUTC();
+        Deque<AutoCloseable> resources = new ArrayDeque<>();
+        try {
+            DbTarget target = config.db().target();
+            if (config.db().embedded()) {
+                EmbeddedDatabase embedded = EmbeddedDatabase.start(config.embeddedPgDir(), config.db().embeddedPort(),
+                        config.logsDir().resolve("postgresql.log"), Duration.ofSeconds(60));
+                resources.push(embedded);
+                target = embedded.target();
+            }
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new JvmMemoryMetrics().bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+            new ProcessorMetrics().bindTo(registry);
+            new UptimeMetrics().bindTo(registry);
+            JvmGcMetrics gcMetrics = new JvmGcMetrics();
+            gcMetrics.bindTo(registry);
+            resources.push(gcMetrics);
+
+            Database database = Database.connect(target, config.db().poolSize(), "genba-server", registry);
+            resources.push(database);
+            int applied = database.migrate();
+            log.info("database {} ready ({} migrations applied)", target.redacted(), applied);
+
+            CredentialCache credentials = new CredentialCache(target);
+            resources.push(credentials);
+            AccessGuard guard = new AccessGuard(new DeviceKeyStore(database.jdbi()),
+                    new AdminTokenStore(database.jdbi()), credentials);
+            RequestLog requestLog = new RequestLog(config.logsDir(), config.server().timezone(),
+                    config.retention().requestLogDays());
+            resources.push(requestLog);
+            ScanBatcher batcher = new ScanBatcher(database.jdbi(), 2, config.server().maxPendingScans(), registry);
+            resources.push(batcher);
+
+            HttpServer http = new HttpServer(config.server().host(), config.server().port(), config.server().maxThreads(),
+                    List.of(new HealthRoutes(database, registry, VERSION),
+                            new ScanRoutes(guard, batcher, requestLog, clock, registry),
+                            new PartLocationRoutes(guard, database.jdbi()),
+                            new ClientIntakeRoutes(guard, new ClientStatusStore(database.jdbi()),
+                                    new ClientLogStore(database.jdbi()), clock,
+                                    Duration.ofDays(config.retention().metricsDays())),
+                            new AgentConfigRoutes(guard, new AgentConfigStore(database.jdbi()))));
+            http.start();
+            AuditLog audit = new AuditLog(config.logsDir().resolve("audit.jsonl"), clock);
+            audit.record("system", "server.start", "port " + http.port(), "ok",
+                    Map.of("version", VERSION, "database", config.db().embedded() ? "embedded" : target.redacted()));
+            log.info("Genba {} listening on {}:{}", VERSION, config.server().host(), http.port());
+            return new GenbaServer(config, audit, http, resources);
+        } catch (RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public GenbaConfig config() {
+        return config;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("stopping: finishing in-flight requests");
+        http.drainAndStop(Duration.ofSeconds(15));
+        closeAll(resources);
+        audit.record("system", "server.stop", "port " + port, "ok", Map.of());
+        log.info("stopped");
+    }
+
+    /** Closes in reverse start order: what was started last stops first. */
+    private static void closeAll(Deque<AutoCloseable> resources) {
+        while (!resources.isEmpty()) {
+            AutoCloseable resource = resources.pop();
+            try {
+                resource.close();
+            } catch (Exception e) {
+                log.warn("could not close {}: {}", resource.getClass().getSimpleName(), e.getMessage());
+            }
+        }
+    }
+
+    private static String versionOf(Class<?> type) {
+        String version = type.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.genba.server.cli;
+
+import dev.genba.server.GenbaServer;
+import dev.genba.server.agentconfig.AgentConfigCommand;
+import dev.genba.server.auth.AdminCommand;
+import dev.genba.server.clients.ClientsCommand;
+import dev.genba.server.config.ConfigException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code genba}: the operator's one command. Exit codes are part of the contract:
+ * 0 success, 1 ran and found a problem, 2 could not run (bad input, bad config, no database).
+ */
+@Command(name = "genba", mixinStandardHelpOptions = true, versionProvider = GenbaCli.Version.class,
+        description = "Genba shop-floor server and operator commands.",
+        subcommands = {ServerCommand.class, MigrateCommand.class, ClientsCommand.class, AdminCommand.class,
+                AgentConfigCommand.class, CommandLine.HelpCommand.class})
+public final class GenbaCli implements Runnable {
+    public static final int OK = 0;
+    public static final int PROBLEM = 1;
+    public static final int ERROR = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (try: genba --help)");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine commandLine = new CommandLine(new GenbaCli());
+        commandLine.setExecutionExceptionHandler(GenbaCli::handle);
+        commandLine.setExitCodeExceptionMapper(exception -> ERROR);
+        return commandLine.execute(args);
+    }
+
+    private static int handle(Exception exception, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+        PrintWriter err = commandLine.getErr();
+        if (exception instanceof ConfigException config) {
+            err.println("genba: the configuration has " + config.problems().size() + " problem(s):");
+            config.problems().forEach(problem -> err.println("  - " + problem));
+        } else if (exception instanceof CommandLine.ParameterException) {
+            err.println("genba: " + exception.getMessage());
+        } else {
+            err.println("genba: " + describe(exception));
+        }
+        err.flush();
+        return ERROR;
+    }
+
+    /** The plain reason, without stack trace: the innermost message that says something. */
+    private static String describe(Throwable exception) {
+        String message = exception.getMessage();
+        Throwable cause = exception.getCause();
+        while ((message == null || message.isBlank()) && cause != null) {
+            message = cause.getMessage();
+            cause = cause.getCause();
+        }
+        return message == null ? exception.getClass().getSimpleName() : message;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"genba " + GenbaServer.VERSION};
+        }
+    }
+}

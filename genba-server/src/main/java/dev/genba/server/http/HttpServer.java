@@ -1,0 +1,110 @@
+package dev.genba.server.http;
+
+import dev.genba.protocol.ProtocolException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Javalin application: request ids, JSON errors for every failure (never a stack trace in
+ * a response), and a drain gate so a SIGTERM lets in-flight requests finish.
+ */
+public final class HttpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+
+    private final Javalin app;
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    public HttpServer(String host, int port, int maxThreads, List<RouteGroup> groups) {
+        this.app = Javalin.create(config -> {
+            config.jetty.host = host;
+            config.jetty.port = port;
+            QueuedThreadPool threads = new QueuedThreadPool(maxThreads, 4);
+            threads.setName("http");
+            config.jetty.threadPool = threads;
+            config.http.maxRequestSize = JsonBodies.BATCH_LIMIT + 1;
+            config.startup.showJavalinBanner = false;
+            config.routes.before(this::enter);
+            config.routes.after(ctx -> inFlight.decrementAndGet());
+            groups.forEach(group -> group.register(config.routes));
+            config.routes.exception(ApiException.class, (e, ctx) -> respond(ctx, e.status(), e.error(), e.field(), e.getMessage()));
+            config.routes.exception(ProtocolException.class, (e, ctx) -> respond(ctx, 400, e.error(), e.field(), e.getMessage()));
+            config.routes.exception(HttpResponseException.class, (e, ctx) ->
+                    respond(ctx, e.getStatus(), "http_" + e.getStatus(), null, e.getMessage()));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("request {} {} {} failed", RequestIds.of(ctx), ctx.method(), ctx.path(), e);
+                respond(ctx, 500, "internal_error", null,
+                        "internal error; the server log has the details under request id " + RequestIds.of(ctx));
+            });
+            config.routes.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    respond(ctx, 404, "not_found", null, "no such endpoint: " + ctx.method() + " " + ctx.path());
+                }
+            });
+            config.routes.error(405, ctx -> respond(ctx, 405, "method_not_allowed", null,
+                    ctx.method() + " is not allowed on " + ctx.path()));
+        });
+    }
+
+    private void enter(Context ctx) {
+        inFlight.incrementAndGet();
+        RequestIds.assign(ctx);
+        if (draining.get()) {
+            ctx.header("Retry-After", "5");
+            throw ApiException.unavailable("server is shutting down; retry shortly");
+        }
+    }
+
+    private static void respond(Context ctx, int status, String error, String field, String message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", error);
+        body.put("message", message);
+        if (field != null) {
+            body.put("field", field);
+        }
+        body.put("request_id", RequestIds.of(ctx));
+        JsonBodies.writeJson(ctx, status, body);
+    }
+
+    public HttpServer start() {
+        app.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** Refuses new requests, waits for in-flight ones (up to {@code grace}), then stops Jetty. */
+    public void drainAndStop(Duration grace) {
+        draining.set(true);
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (inFlight.get() > 0) {
+            log.warn("{} requests still running after {} s; stopping anyway", inFlight.get(), grace.toSeconds());
+        }
+        app.stop();
+    }
+
+    @Override
+    public void close() {
+        drainAndStop(Duration.ofSeconds(10));
+    }
+}

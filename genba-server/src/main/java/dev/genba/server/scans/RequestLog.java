@@ -1,0 +1,77 @@
+package dev.genba.server.scans;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.TimeBasedRollingPolicy;
+import dev.genba.protocol.Json;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code logs/mirror_requests.log}: one JSON line per received scan, accepted or rejected, in the
+ * seed's format ({@code timestamp, device_id, payload, response_ms, status}) plus the scan and
+ * request ids. Logback rolls it over daily (factory time zone) into
+ * {@code mirror_requests.YYYY-MM-DD.log.gz} and deletes archives past the retention.
+ *
+ * <p>It has a logging context of its own so each server instance writes to its own data directory.
+ */
+public final class RequestLog implements AutoCloseable {
+    public static final String FILE_NAME = "mirror_requests.log";
+
+    private final LoggerContext context = new LoggerContext();
+    private final Logger logger;
+
+    public RequestLog(Path logsDir, ZoneId zone, int retentionDays) {
+        context.setName("mirror-requests");
+        context.start();
+        RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
+        appender.setContext(context);
+        appender.setName("mirror-requests");
+        appender.setFile(logsDir.resolve(FILE_NAME).toString());
+
+        TimeBasedRollingPolicy<ILoggingEvent> policy = new TimeBasedRollingPolicy<>();
+        policy.setContext(context);
+        policy.setParent(appender);
+        policy.setFileNamePattern(logsDir.resolve("mirror_requests.%d{yyyy-MM-dd," + zone.getId() + "}.log.gz").toString());
+        policy.setMaxHistory(retentionDays);
+        policy.start();
+
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%msg%n");
+        encoder.setCharset(java.nio.charset.StandardCharsets.UTF_8);
+        encoder.start();
+
+        appender.setRollingPolicy(policy);
+        appender.setEncoder(encoder);
+        appender.start();
+
+        logger = context.getLogger("mirror_requests");
+        logger.setAdditive(false);
+        logger.addAppender(appender);
+    }
+
+    public void record(Instant timestamp, String deviceId, Object payload, long responseMs, int status,
+                       String scanId, String requestId) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("timestamp", timestamp.toString());
+        line.put("device_id", deviceId);
+        line.put("payload", payload);
+        line.put("response_ms", responseMs);
+        line.put("status", status);
+        line.put("scan_id", scanId);
+        line.put("request_id", requestId);
+        logger.info(Json.write(line));
+    }
+
+    @Override
+    public void close() {
+        context.stop();
+    }
+}
