@@ -1,6 +1,7 @@
 package dev.genba.server.http;
 
 import dev.genba.protocol.ProtocolException;
+import dev.genba.server.db.DatabaseErrors;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -40,20 +41,30 @@ public final class HttpServer implements AutoCloseable {
             config.routes.exception(ApiException.class, (e, ctx) -> respond(ctx, e.status(), e.error(), e.field(), e.getMessage()));
             config.routes.exception(ProtocolException.class, (e, ctx) -> respond(ctx, 400, e.error(), e.field(), e.getMessage()));
             config.routes.exception(HttpResponseException.class, (e, ctx) ->
-                    respond(ctx, e.getStatus(), "http_" + e.getStatus(), null, e.getMessage()));
+                    respond(ctx, e.getStatus(), errorCode(e.getStatus()), null, e.getMessage()));
             config.routes.exception(Exception.class, (e, ctx) -> {
+                if (DatabaseErrors.isUnavailable(e)) {
+                    log.warn("request {} {} {}: database unavailable ({})", RequestIds.of(ctx), ctx.method(), ctx.path(),
+                            e.getMessage());
+                    ctx.header("Retry-After", "5");
+                    respond(ctx, 503, "database_unavailable", null,
+                            "the database is not available; nothing was stored, retry later");
+                    return;
+                }
                 log.error("request {} {} {} failed", RequestIds.of(ctx), ctx.method(), ctx.path(), e);
                 respond(ctx, 500, "internal_error", null,
                         "internal error; the server log has the details under request id " + RequestIds.of(ctx));
             });
-            config.routes.error(404, ctx -> {
-                if (ctx.result() == null || ctx.result().isEmpty()) {
-                    respond(ctx, 404, "not_found", null, "no such endpoint: " + ctx.method() + " " + ctx.path());
-                }
-            });
-            config.routes.error(405, ctx -> respond(ctx, 405, "method_not_allowed", null,
-                    ctx.method() + " is not allowed on " + ctx.path()));
         });
+    }
+
+    private static String errorCode(int status) {
+        return switch (status) {
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 413 -> "payload_too_large";
+            default -> "http_" + status;
+        };
     }
 
     private void enter(Context ctx) {

@@ -29,6 +29,7 @@ public final class RequestLog implements AutoCloseable {
 
     public RequestLog(Path logsDir, ZoneId zone, int retentionDays) {
         context.setName("mirror-requests");
+        context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
         context.start();
         RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
         appender.setContext(context);

@@ -1,0 +1,29 @@
+package dev.genba.server.db;
+
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+
+/** Tells "the database is away" (retry later: 503) from a real fault (a bug: 500). */
+public final class DatabaseErrors {
+    private DatabaseErrors() {
+    }
+
+    public static boolean isUnavailable(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                // 08: connection exceptions; 57P01-57P03: shutdown / cannot connect now; 53300: too many connections
+                if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
+                    return true;
+                }
+            }
+            if (cause instanceof java.net.ConnectException || cause instanceof java.io.EOFException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

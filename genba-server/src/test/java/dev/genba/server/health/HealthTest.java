@@ -1,0 +1,52 @@
+package dev.genba.server.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.genba.server.testing.Scans;
+import dev.genba.server.testing.TestPostgres;
+import dev.genba.server.testing.TestServer;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class HealthTest {
+
+    @Test
+    void healthz_is_503_and_scans_are_refused_with_503_while_the_database_is_unreachable_then_recover() throws Exception {
+        try (TestServer server = TestServer.start()) {
+            String key = server.addDevice("HANDHELD-01");
+            assertThat(server.get("/healthz", Map.of()).statusCode()).isEqualTo(200);
+            String database = server.target().jdbcUrl().substring(server.target().jdbcUrl().lastIndexOf('/') + 1);
+
+            try (Connection admin = TestPostgres.adminConnection(); Statement statement = admin.createStatement()) {
+                statement.execute("alter database " + database + " allow_connections false");
+                statement.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + database + "'");
+                try {
+                    HttpResponse<String> health = server.get("/healthz", Map.of());
+                    HttpResponse<String> scan = server.postJson("/api/v1/scans", key, Scans.json("HANDHELD-01", "DOWN-1", "L"));
+
+                    assertThat(health.statusCode()).isEqualTo(503);
+                    assertThat(health.body()).contains("\"database\":\"unreachable\"");
+                    assertThat(scan.statusCode()).isEqualTo(503);
+                    assertThat(scan.body()).contains("not available").doesNotContain("Exception");
+                } finally {
+                    statement.execute("alter database " + database + " allow_connections true");
+                }
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(server.get("/healthz", Map.of()).statusCode()).isEqualTo(200));
+            assertThat(server.postJson("/api/v1/scans", key, Scans.json("HANDHELD-01", "UP-1", "L")).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void unknown_paths_and_methods_answer_json_errors() {
+        try (TestServer server = TestServer.start()) {
+            HttpResponse<String> missing = server.get("/api/v1/nothing-here", Map.of());
+            assertThat(missing.statusCode()).isEqualTo(404);
+            assertThat(missing.body()).contains("\"error\":\"not_found\"").contains("request_id");
+        }
+    }
+}
