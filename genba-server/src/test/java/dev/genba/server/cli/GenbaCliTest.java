@@ -1,0 +1,161 @@
+package dev.genba.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.genba.protocol.Json;
+import dev.genba.server.db.DbTarget;
+import dev.genba.server.testing.TestPostgres;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The operator commands as an operator types them, against a real database. */
+class GenbaCliTest {
+    @TempDir
+    Path dir;
+    private Path config;
+
+    record Run(int exitCode, String out, String err) {
+    }
+
+    @BeforeEach
+    void database() throws Exception {
+        DbTarget target = TestPostgres.newDatabase();
+        config = dir.resolve("genba.json");
+        Files.writeString(config, "{\"db\": {\"url\": \"" + target.jdbcUrl() + "\", \"user\": \"postgres\"}}");
+    }
+
+    private Run genba(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        if (args.length > 0 && !args[0].startsWith("-")) {
+            all.add("--config");
+            all.add(config.toString());
+            all.add("--data-dir");
+            all.add(dir.toString());
+        }
+        PrintStream originalOut = System.out;
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = GenbaCli.run(all.toArray(String[]::new));
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(originalOut);
+            System.setErr(originalErr);
+        }
+    }
+
+    @Test
+    void clients_add_prints_the_key_once_and_a_second_add_is_refused() {
+        Run added = genba("clients", "add", "HANDHELD-01", "--json");
+        Run again = genba("clients", "add", "HANDHELD-01");
+        Run listed = genba("clients", "list");
+
+        assertThat(added.exitCode()).isZero();
+        Map<?, ?> json = (Map<?, ?>) Json.parse(added.out().trim());
+        assertThat(json.get("client_id")).isEqualTo("HANDHELD-01");
+        assertThat((String) json.get("client_key")).startsWith("gk_").hasSize(46);
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err()).contains("already exists").contains("genba clients revoke HANDHELD-01");
+        assertThat(listed.out()).contains("HANDHELD-01").contains("active").doesNotContain((String) json.get("client_key"));
+    }
+
+    @Test
+    void clients_revoke_reports_whether_there_was_anything_to_revoke() {
+        genba("clients", "add", "HANDHELD-02");
+
+        Run revoked = genba("clients", "revoke", "HANDHELD-02");
+        Run twice = genba("clients", "revoke", "HANDHELD-02");
+
+        assertThat(revoked.exitCode()).isZero();
+        assertThat(revoked.out()).contains("revoked");
+        assertThat(twice.exitCode()).isEqualTo(1);
+        assertThat(genba("clients", "list").out()).contains("revoked");
+    }
+
+    @Test
+    void an_invalid_client_name_is_an_error_with_the_rule() {
+        Run bad = genba("clients", "add", "bad name/..");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("letters, digits");
+    }
+
+    @Test
+    void agent_config_set_checks_keys_and_values_and_show_prints_what_agents_get() {
+        genba("clients", "add", "HANDHELD-03");
+
+        Run unknownKey = genba("agent-config", "set", "mirror_mod", "true");
+        Run badValue = genba("agent-config", "set", "timeout_ms", "soon");
+        Run outOfRange = genba("agent-config", "set", "retry.max_attempts", "0");
+        Run badUrl = genba("agent-config", "set", "mirror_endpoint", "ftp://x");
+        Run unknownClient = genba("agent-config", "set", "timeout_ms", "5000", "--client", "NOPE");
+        Run fleet = genba("agent-config", "set", "mirror_mode", "true");
+        Run own = genba("agent-config", "set", "timeout_ms", "5000", "--client", "HANDHELD-03");
+        Run shown = genba("agent-config", "show", "--client", "HANDHELD-03", "--json");
+        Run table = genba("agent-config", "show", "--client", "HANDHELD-03");
+
+        assertThat(unknownKey.exitCode()).isEqualTo(2);
+        assertThat(unknownKey.err()).contains("unknown key mirror_mod").contains("mirror_mode");
+        assertThat(badValue.exitCode()).isEqualTo(2);
+        assertThat(badValue.err()).contains("timeout_ms must be a whole number");
+        assertThat(outOfRange.err()).contains("retry.max_attempts must be between 1 and 100, got 0");
+        assertThat(badUrl.err()).contains("mirror_endpoint must be an http:// or https:// URL");
+        assertThat(unknownClient.exitCode()).isEqualTo(2);
+        assertThat(fleet.exitCode()).isZero();
+        assertThat(own.out()).contains("timeout_ms = 5000 for HANDHELD-03");
+        Map<?, ?> effective = (Map<?, ?>) Json.parse(shown.out().trim());
+        assertThat(effective.get("mirror_mode")).isEqualTo(true);
+        assertThat(effective.get("timeout_ms")).isEqualTo(5000L);
+        assertThat(table.out()).contains("[fleet]").contains("[HANDHELD-03]").contains("[default]");
+    }
+
+    @Test
+    void admin_actions_are_written_to_the_audit_log() throws Exception {
+        genba("clients", "add", "HANDHELD-04");
+        genba("admin", "token", "create", "--name", "ops");
+        genba("agent-config", "set", "mirror_mode", "false");
+
+        List<String> audit = Files.readAllLines(dir.resolve("logs/audit.jsonl"));
+        assertThat(audit).anySatisfy(line -> assertThat(line).contains("\"action\":\"clients.add\"", "HANDHELD-04"));
+        assertThat(audit).anySatisfy(line -> assertThat(line).contains("\"action\":\"admin.token.create\"", "ops"));
+        assertThat(audit).anySatisfy(line -> assertThat(line).contains("\"action\":\"agent_config.set\""));
+        assertThat(String.join("\n", audit)).doesNotContain("gt_").doesNotContain("gk_");
+    }
+
+    @Test
+    void migrate_says_the_schema_is_current() {
+        Run first = genba("migrate");
+        assertThat(first.exitCode()).isZero();
+        assertThat(first.out()).contains("up to date");
+    }
+
+    @Test
+    void a_bad_configuration_lists_every_problem_and_exits_2() throws Exception {
+        Files.writeString(config, "{\"server\": {\"port\": -1, \"timezone\": \"Nowhere/Town\"}}");
+
+        Run run = genba("clients", "list");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("2 problem(s)").contains("server.port").contains("server.timezone");
+    }
+
+    @Test
+    void help_works_at_every_level_and_no_command_is_a_usage_error() {
+        assertThat(genba("--help").exitCode()).isZero();
+        assertThat(genba("--help").out()).contains("server", "clients", "agent-config", "migrate", "admin");
+        assertThat(genba("clients", "add", "--help").exitCode()).isZero();
+        assertThat(genba().exitCode()).isEqualTo(2);
+        assertThat(genba("no-such-command").exitCode()).isEqualTo(2);
+    }
+}

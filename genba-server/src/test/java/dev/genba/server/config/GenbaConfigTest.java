@@ -1,0 +1,89 @@
+package dev.genba.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GenbaConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaults_to_port_8501_embedded_database_and_tokyo_time() {
+        GenbaConfig config = GenbaConfig.load(null, dir, null, Map.of());
+
+        assertThat(config.server().port()).isEqualTo(8501);
+        assertThat(config.db().embedded()).isTrue();
+        assertThat(config.server().timezone()).isEqualTo(ZoneId.of("Asia/Tokyo"));
+        assertThat(config.embeddedPgDir()).isEqualTo(dir.toAbsolutePath().resolve("pg"));
+    }
+
+    @Test
+    void reads_yaml_then_environment_then_command_line_in_that_order_of_strength() throws Exception {
+        Path file = dir.resolve("genba.yaml");
+        Files.writeString(file, """
+                server:
+                  port: 9000
+                  timezone: Europe/Berlin
+                db:
+                  url: postgresql://genba:s3cret@db.local:5433/genba
+                """);
+
+        GenbaConfig fromFile = GenbaConfig.load(file, dir, null, Map.of());
+        GenbaConfig fromEnv = GenbaConfig.load(file, dir, null, Map.of("GENBA_SERVER_PORT", "9100"));
+        GenbaConfig fromFlag = GenbaConfig.load(file, dir, 9200, Map.of("GENBA_SERVER_PORT", "9100"));
+
+        assertThat(fromFile.server().port()).isEqualTo(9000);
+        assertThat(fromEnv.server().port()).isEqualTo(9100);
+        assertThat(fromFlag.server().port()).isEqualTo(9200);
+        assertThat(fromFile.server().timezone()).isEqualTo(ZoneId.of("Europe/Berlin"));
+        assertThat(fromFile.db().target().jdbcUrl()).isEqualTo("jdbc:postgresql://db.local:5433/genba");
+        assertThat(fromFile.db().target().user()).isEqualTo("genba");
+        assertThat(fromFile.db().target().password()).isEqualTo("s3cret");
+        assertThat(fromFile.db().target().redacted()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void reads_json_and_reports_every_problem_at_once_in_plain_sentences() throws Exception {
+        Path file = dir.resolve("genba.json");
+        Files.writeString(file, """
+                {"server": {"port": 70000, "timezone": "Mars/Olympus"},
+                 "db": {"url": "mysql://nope", "pool_size": "many"}}
+                """);
+
+        assertThatThrownBy(() -> GenbaConfig.load(file, dir, null, Map.of()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "config " + file + ": server.port must be between 0 and 65535, got 70000",
+                        "server.timezone must be a time zone such as Asia/Tokyo, got \"Mars/Olympus\"",
+                        "db.url must start with postgresql:// or jdbc:postgresql:// (example: postgresql://genba:PASSWORD@localhost:5432/genba)",
+                        "config " + file + ": db.pool_size must be a whole number, got \"many\""));
+    }
+
+    @Test
+    void an_unreadable_file_is_one_plain_sentence() throws Exception {
+        Path broken = dir.resolve("broken.json");
+        Files.writeString(broken, "{\"server\": ");
+
+        assertThatThrownBy(() -> GenbaConfig.load(broken, dir, null, Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("config file " + broken + " cannot be read");
+        assertThatThrownBy(() -> GenbaConfig.load(dir.resolve("missing.yaml"), dir, null, Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void warns_about_settings_it_does_not_know() throws Exception {
+        Path file = dir.resolve("genba.yaml");
+        Files.writeString(file, "server:\n  prot: 8502\n");
+
+        GenbaConfig config = GenbaConfig.load(file, dir, null, Map.of("GENBA_SERVER_HOST", "127.0.0.1"));
+
+        assertThat(config.warnings()).containsExactly("ignored unknown setting server.prot");
+        assertThat(config.server().host()).isEqualTo("127.0.0.1");
+    }
+}
