@@ -34,6 +34,8 @@ public final class HttpServer implements AutoCloseable {
             threads.setName("http");
             config.jetty.threadPool = threads;
             config.http.maxRequestSize = JsonBodies.BATCH_LIMIT + 1;
+            // Answers are small JSON on a LAN: compressing them costs a Pi more CPU than it saves.
+            config.http.compressionStrategy = io.javalin.compression.CompressionStrategy.NONE;
             config.startup.showJavalinBanner = false;
             config.routes.before(this::enter);
             config.routes.after(ctx -> inFlight.decrementAndGet());

@@ -33,9 +33,12 @@ public final class JsonBodies {
     }
 
     public static void writeJson(Context ctx, int status, Map<String, ?> body) {
+        byte[] bytes = Json.writeBytes(body);
         ctx.status(status);
         ctx.contentType("application/json; charset=utf-8");
-        ctx.result(Json.writeBytes(body));
+        // A length instead of chunked encoding: simpler for small HTTP clients such as the agent.
+        ctx.res().setContentLength(bytes.length);
+        ctx.result(bytes);
     }
 
     private static void checkContentType(String contentType) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -58,17 +59,35 @@ public final class RequestLog implements AutoCloseable {
         logger.addAppender(appender);
     }
 
-    public void record(Instant timestamp, String deviceId, Object payload, long responseMs, int status,
+    /** One received scan as the request log shows it. */
+    public record Line(Instant timestamp, String deviceId, Object payload, long responseMs, int status,
                        String scanId, String requestId) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("timestamp", timestamp.toString());
-        line.put("device_id", deviceId);
-        line.put("payload", payload);
-        line.put("response_ms", responseMs);
-        line.put("status", status);
-        line.put("scan_id", scanId);
-        line.put("request_id", requestId);
-        logger.info(Json.write(line));
+        String toJson() {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("timestamp", timestamp.toString());
+            line.put("device_id", deviceId);
+            line.put("payload", payload);
+            line.put("response_ms", responseMs);
+            line.put("status", status);
+            line.put("scan_id", scanId);
+            line.put("request_id", requestId);
+            return Json.write(line);
+        }
+    }
+
+    /** Appends the lines of one request with a single write (a 1,000-scan batch is one write, not 1,000). */
+    public void record(List<Line> lines) {
+        if (lines.isEmpty()) {
+            return;
+        }
+        StringBuilder text = new StringBuilder(lines.size() * 200);
+        for (Line line : lines) {
+            if (text.length() > 0) {
+                text.append('\n');
+            }
+            text.append(line.toJson());
+        }
+        logger.info(text.toString());
     }
 
     @Override

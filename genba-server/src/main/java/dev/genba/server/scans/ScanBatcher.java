@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Group commit for scans. Requests queue here; each writer thread takes everything waiting
- * (up to {@link #MAX_ROWS_PER_TRANSACTION}) and stores it in one transaction, so concurrent
+ * (until {@link #MAX_ROWS_PER_TRANSACTION} is reached) and stores it in one transaction, so concurrent
  * single-scan requests share one commit (one WAL flush) instead of paying one each. Nothing
  * waits on purpose: while a commit is in flight the next requests gather, which is what sizes
  * the groups. A request is answered only after its transaction committed.
@@ -79,15 +79,19 @@ public final class ScanBatcher implements AutoCloseable {
                 group.add(first);
                 int rows = first.scans().size();
                 Pending next;
-                while (rows < MAX_ROWS_PER_TRANSACTION && (next = queue.peek()) != null
-                        && rows + next.scans().size() <= MAX_ROWS_PER_TRANSACTION) {
-                    group.add(queue.poll());
+                // poll, never peek-then-poll: the other writer may take the peeked request first.
+                while (rows < MAX_ROWS_PER_TRANSACTION && (next = queue.poll()) != null) {
+                    group.add(next);
                     rows += next.scans().size();
                 }
                 commit(group, rows);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } catch (RuntimeException unexpected) {
+                // A writer must never die: its requests would wait for an answer that never comes.
+                log.error("scan writer failed unexpectedly", unexpected);
+                group.forEach(pending -> complete(pending, null, unexpected));
             } finally {
                 group.clear();
             }
@@ -125,6 +129,9 @@ public final class ScanBatcher implements AutoCloseable {
     }
 
     private void complete(Pending pending, List<ScanResult> results, RuntimeException failure) {
+        if (pending.done().isDone()) {
+            return;
+        }
         queuedScans.addAndGet(-pending.scans().size());
         if (failure == null) {
             pending.done().complete(List.copyOf(results));

@@ -133,13 +133,16 @@ public final class ScanRoutes implements RouteGroup {
 
         int[] counts = new int[ScanResult.Status.values().length];
         List<Map<String, Object>> resultJson = new ArrayList<>(results.length);
+        List<RequestLog.Line> lines = new ArrayList<>(results.length);
         for (int i = 0; i < results.length; i++) {
             ScanResult result = results[i];
             counts[result.status().ordinal()]++;
             outcomes.get(result.status()).increment();
             resultJson.add(result.toJson());
-            logLine(ctx, started, caller, items.get(i), result.accepted() ? 200 : result.error().equals("forbidden") ? 403 : 400);
+            lines.add(line(ctx, started, caller, items.get(i),
+                    result.accepted() ? 200 : result.error().equals("forbidden") ? 403 : 400));
         }
+        requestLog.record(lines);
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("results", resultJson);
         response.put("stored", counts[ScanResult.Status.STORED.ordinal()]);
@@ -176,6 +179,10 @@ public final class ScanRoutes implements RouteGroup {
     }
 
     private void logLine(Context ctx, long started, String caller, Object scan, int status) {
+        requestLog.record(List.of(line(ctx, started, caller, scan, status)));
+    }
+
+    private RequestLog.Line line(Context ctx, long started, String caller, Object scan, int status) {
         Object payload = null;
         String deviceId = caller;
         String scanId = null;
@@ -189,7 +196,7 @@ public final class ScanRoutes implements RouteGroup {
             }
         }
         long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        requestLog.record(clock.instant(), deviceId, payload, elapsedMs, status, scanId, RequestIds.of(ctx));
+        return new RequestLog.Line(clock.instant(), deviceId, payload, elapsedMs, status, scanId, RequestIds.of(ctx));
     }
 
     private static java.util.UUID scanIdOf(Object item) {

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# bench/ingest: Genba's scan ingest against pgbench on the same embedded PostgreSQL, in one run.
+#
+#   bench/ingest/run.sh [SECONDS_PER_SCENARIO]        (default 20)
+#
+# 1. starts `genba server` on a fresh data directory (embedded PostgreSQL, fsync on);
+# 2. pgbench on that same PostgreSQL: the single-scan transaction (scan row + part_locations
+#    upsert) at 1, 8 and 32 clients, and a 100-row multi-VALUES version of it;
+# 3. Genba over HTTP at the same concurrencies: single scans, then 100-scan batches;
+# 4. Genba at a steady 1,000 scans/s (p99 goal: <= 20 ms);
+# 5. prints scans/s, p50/p99 and the ratio of each Genba row to its pgbench baseline, and
+#    saves the table under bench/results/.
+set -euo pipefail
+
+SECONDS_PER=${1:-20}
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+JAR="$ROOT/genba-server/target/genba-server.jar"
+WORK=$(mktemp -d /tmp/genba-bench-ingest.XXXXXX)
+PORT=${GENBA_BENCH_PORT:-18650}
+RESULTS="$ROOT/bench/results"
+mkdir -p "$RESULTS"
+OUT="$RESULTS/ingest-$(date -u +%Y%m%d-%H%M%S).txt"
+
+PGBENCH=$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1 || true)
+[ -n "$PGBENCH" ] || PGBENCH=$(command -v pgbench || true)
+if [ -z "$PGBENCH" ]; then
+  echo "pgbench is missing: sudo apt-get install -y postgresql-15 (Debian ships pgbench with the server package)" >&2
+  exit 2
+fi
+
+cleanup() {
+  [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "== building (skipped when up to date)"
+[ -f "$JAR" ] || "$ROOT/mvnw" -q -B -DskipTests -pl genba-server -am package
+javac -d "$WORK/loadgen" "$HERE/LoadGen.java"
+
+echo "== starting genba server on :$PORT (data in $WORK/data)"
+java -Xmx512m -jar "$JAR" server --data-dir "$WORK/data" --port "$PORT" > "$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { cat "$WORK/server.log"; exit 1; }
+KEY=$(java -jar "$JAR" clients add BENCH-01 --json --data-dir "$WORK/data" | sed -E 's/.*"client_key":"([^"]+)".*/\1/')
+PGPORT=$(sed -n 4p "$WORK/data/pg/postmaster.pid")
+PSQL=(psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres genba)
+"${PSQL[@]}" -f "$HERE/setup.sql" >/dev/null 2>&1
+"$HERE/make-batch-sql.sh" 100 > "$WORK/batch100.sql"
+
+loadgen() { java -Xmx256m -cp "$WORK/loadgen" LoadGen 127.0.0.1 "$PORT" "$KEY" BENCH-01 "$@"; }
+json_field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/"; }
+
+# pgbench with a per-transaction log, so p50/p99 come from the same kind of data as Genba's.
+pgbench_run() {
+  local script=$1 clients=$2 rows=$3
+  local dir="$WORK/pgbench-$clients-$rows"
+  mkdir -p "$dir"
+  (cd "$dir" && "$PGBENCH" -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$clients" -j "$clients" -T "$SECONDS_PER" \
+      -l -f "$script" genba > summary.txt 2>&1)
+  local tps p50 p99
+  tps=$(awk -F' = ' '/^tps/ {split($2, a, " "); print a[1]}' "$dir/summary.txt")
+  cat "$dir"/pgbench_log.* | awk '{print $3}' | sort -n > "$dir/lat.txt"
+  local n; n=$(wc -l < "$dir/lat.txt")
+  p50=$(awk -v n="$n" 'NR==int(n*0.50+0.999){printf "%.2f", $1/1000}' "$dir/lat.txt")
+  p99=$(awk -v n="$n" 'NR==int(n*0.99+0.999){printf "%.2f", $1/1000}' "$dir/lat.txt")
+  printf '%s %s %s\n' "$(awk -v t="$tps" -v r="$rows" 'BEGIN{printf "%.0f", t*r}')" "$p50" "$p99"
+}
+
+echo "== warming up the server JIT (not measured)"
+loadgen single 32 10 >/dev/null
+loadgen batch 8 5 100 >/dev/null
+
+{
+  echo "bench/ingest  $(date -u +%FT%TZ)  $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+  echo "PostgreSQL: $("${PSQL[@]}" -At -c 'show server_version') embedded (fsync=$("${PSQL[@]}" -At -c 'show fsync'), synchronous_commit=$("${PSQL[@]}" -At -c 'show synchronous_commit')); $SECONDS_PER s per scenario"
+  printf '%-34s %10s %9s %9s %14s\n' scenario scans/s p50_ms p99_ms ratio_to_pgbench
+} | tee "$OUT"
+
+for c in 1 8 32; do
+  read -r base p50 p99 < <(pgbench_run "$HERE/single.sql" "$c" 1)
+  printf '%-34s %10s %9s %9s %14s\n' "pgbench single-row upsert c=$c" "$base" "$p50" "$p99" "1.00" | tee -a "$OUT"
+  g=$(loadgen single "$c" "$SECONDS_PER")
+  rate=$(echo "$g" | json_field scans_per_s)
+  printf '%-34s %10s %9s %9s %14s\n' "genba POST /scans c=$c" "$rate" "$(echo "$g" | json_field p50_ms)" \
+    "$(echo "$g" | json_field p99_ms)" "$(awk -v a="$rate" -v b="$base" 'BEGIN{printf "%.2f", a/b}')" | tee -a "$OUT"
+done
+for c in 1 8 32; do
+  read -r base p50 p99 < <(pgbench_run "$WORK/batch100.sql" "$c" 100)
+  printf '%-34s %10s %9s %9s %14s\n' "pgbench 100-row upsert c=$c" "$base" "$p50" "$p99" "1.00" | tee -a "$OUT"
+  g=$(loadgen batch "$c" "$SECONDS_PER" 100)
+  rate=$(echo "$g" | json_field scans_per_s)
+  printf '%-34s %10s %9s %9s %14s\n' "genba POST /scans/batch(100) c=$c" "$rate" "$(echo "$g" | json_field p50_ms)" \
+    "$(echo "$g" | json_field p99_ms)" "$(awk -v a="$rate" -v b="$base" 'BEGIN{printf "%.2f", a/b}')" | tee -a "$OUT"
+done
+g=$(loadgen single 16 "$SECONDS_PER" 1 1000)
+printf '%-34s %10s %9s %9s %14s\n' "genba steady 1000 scans/s (16 conn)" "$(echo "$g" | json_field scans_per_s)" \
+  "$(echo "$g" | json_field p50_ms)" "$(echo "$g" | json_field p99_ms)" "-" | tee -a "$OUT"
+echo "saved: $OUT"
