@@ -37,6 +37,8 @@ public final class HttpServer implements AutoCloseable {
             // Answers are small JSON on a LAN: compressing them costs a Pi more CPU than it saves.
             config.http.compressionStrategy = io.javalin.compression.CompressionStrategy.NONE;
             config.startup.showJavalinBanner = false;
+            config.http.prefer405over404 = true;
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             config.routes.before(this::enter);
             config.routes.after(ctx -> inFlight.decrementAndGet());
             groups.forEach(group -> group.register(config.routes));

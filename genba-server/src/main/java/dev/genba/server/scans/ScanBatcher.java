@@ -102,7 +102,7 @@ public final class ScanBatcher implements AutoCloseable {
         List<ScanRequest> all = new ArrayList<>(rows);
         group.forEach(pending -> all.addAll(pending.scans()));
         try {
-            List<ScanResult> results = jdbi.inTransaction(handle -> store.write(handle, all));
+            List<ScanResult> results = jdbi.withHandle(handle -> store.write(handle, all));
             groupSize.record(rows);
             int offset = 0;
             for (Pending pending : group) {
@@ -120,7 +120,7 @@ public final class ScanBatcher implements AutoCloseable {
                     group.size(), groupFailure.getMessage());
             for (Pending pending : group) {
                 try {
-                    complete(pending, jdbi.inTransaction(handle -> store.write(handle, pending.scans())), null);
+                    complete(pending, jdbi.withHandle(handle -> store.write(handle, pending.scans())), null);
                 } catch (RuntimeException alone) {
                     complete(pending, null, alone);
                 }

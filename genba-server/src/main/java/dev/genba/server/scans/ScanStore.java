@@ -18,49 +18,52 @@ import org.jdbi.v3.core.Handle;
  * Writes scans and keeps {@code part_locations}: each scan is stored once per {@code scan_id};
  * for each (tag_id, order_id) the scan with the latest {@code scanned_at} wins, ties broken by
  * the larger {@code scan_id}, so any arrival order gives the same result on any server.
+ *
+ * <p>Both tables are written by one statement, so a group of scans costs one round trip and
+ * is atomic on its own (a single statement is a transaction).
  */
 final class ScanStore {
 
-    private static final String INSERT_SCANS = """
-            insert into scans (scan_id, device_id, tag_id, order_id, location, station, lot, scanned_at, payload)
-            select scan_id, device_id, tag_id, order_id, location, station, lot, scanned_at, payload
-            from unnest(cast(:ids as uuid[]), cast(:devices as text[]), cast(:tags as text[]),
-                        cast(:orders as text[]), cast(:locations as text[]), cast(:stations as text[]),
-                        cast(:lots as text[]), cast(:scanned as timestamptz[]), cast(:payloads as jsonb[]))
-                 as input(scan_id, device_id, tag_id, order_id, location, station, lot, scanned_at, payload)
-            on conflict (scan_id) do nothing
-            returning scan_id
+    private static final String STORE = """
+            with input as (
+                select * from unnest(cast(:ids as uuid[]), cast(:devices as text[]), cast(:tags as text[]),
+                                     cast(:orders as text[]), cast(:locations as text[]), cast(:stations as text[]),
+                                     cast(:lots as text[]), cast(:scanned as timestamptz[]), cast(:payloads as jsonb[]))
+                     as t(scan_id, device_id, tag_id, order_id, location, station, lot, scanned_at, payload)
+            ),
+            stored as (
+                insert into scans (scan_id, device_id, tag_id, order_id, location, station, lot, scanned_at, payload)
+                select * from input
+                on conflict (scan_id) do nothing
+                returning scan_id, device_id, tag_id, order_id, location, station, lot, scanned_at
+            ),
+            newest as (
+                select distinct on (tag_id, order_id) *
+                from stored
+                order by tag_id, order_id, scanned_at desc, scan_id desc
+            ),
+            moved as (
+                insert into part_locations (tag_id, order_id, location, station, lot, device_id, scan_id, scanned_at, updated_at)
+                select tag_id, order_id, location, station, lot, device_id, scan_id, scanned_at, now() from newest
+                on conflict (tag_id, order_id) do update
+                    set location = excluded.location, station = excluded.station, lot = excluded.lot,
+                        device_id = excluded.device_id, scan_id = excluded.scan_id,
+                        scanned_at = excluded.scanned_at, updated_at = now()
+                    where (excluded.scanned_at, excluded.scan_id) > (part_locations.scanned_at, part_locations.scan_id)
+            )
+            select scan_id from stored
             """;
 
-    private static final String UPSERT_LOCATIONS = """
-            insert into part_locations (tag_id, order_id, location, station, lot, device_id, scan_id, scanned_at, updated_at)
-            select tag_id, order_id, location, station, lot, device_id, scan_id, scanned_at, now()
-            from unnest(cast(:tags as text[]), cast(:orders as text[]), cast(:locations as text[]),
-                        cast(:stations as text[]), cast(:lots as text[]), cast(:devices as text[]),
-                        cast(:ids as uuid[]), cast(:scanned as timestamptz[]))
-                 as input(tag_id, order_id, location, station, lot, device_id, scan_id, scanned_at)
-            on conflict (tag_id, order_id) do update
-                set location = excluded.location, station = excluded.station, lot = excluded.lot,
-                    device_id = excluded.device_id, scan_id = excluded.scan_id,
-                    scanned_at = excluded.scanned_at, updated_at = now()
-                where (excluded.scanned_at, excluded.scan_id) > (part_locations.scanned_at, part_locations.scan_id)
-            """;
-
-    /** PostgreSQL orders uuids byte by byte, which is the order of their lower-case text. */
-    private static final Comparator<ScanRequest> NEWEST_LAST = Comparator
-            .comparing(ScanRequest::scannedAt)
-            .thenComparing(scan -> scan.scanId().toString());
-
-    /** Stores the scans inside the caller's transaction; results are in input order. */
+    /** Stores the scans in one statement; results are in input order. */
     List<ScanResult> write(Handle handle, List<ScanRequest> scans) {
-        Map<UUID, ScanRequest> candidates = new LinkedHashMap<>();
+        Map<UUID, ScanRequest> unique = new LinkedHashMap<>();
         for (ScanRequest scan : scans) {
-            candidates.putIfAbsent(scan.scanId(), scan);
+            unique.putIfAbsent(scan.scanId(), scan);
         }
-        // A fixed row order keeps two concurrent writer transactions from deadlocking.
-        List<ScanRequest> ordered = new ArrayList<>(candidates.values());
+        // A fixed row order keeps two concurrent writers from deadlocking on the same keys.
+        List<ScanRequest> ordered = new ArrayList<>(unique.values());
         ordered.sort(Comparator.comparing(scan -> scan.scanId().toString()));
-        Set<UUID> inserted = new HashSet<>(handle.createQuery(INSERT_SCANS)
+        Set<UUID> inserted = new HashSet<>(handle.createQuery(STORE)
                 .bindArray("ids", String.class, column(ordered, scan -> scan.scanId().toString()))
                 .bindArray("devices", String.class, column(ordered, ScanRequest::deviceId))
                 .bindArray("tags", String.class, column(ordered, ScanRequest::tagId))
@@ -72,7 +75,6 @@ final class ScanStore {
                 .bindArray("payloads", String.class, column(ordered, scan -> Json.write(scan.payload())))
                 .mapTo(UUID.class)
                 .list());
-        updateLocations(handle, ordered.stream().filter(scan -> inserted.contains(scan.scanId())).toList());
 
         List<ScanResult> results = new ArrayList<>(scans.size());
         Set<UUID> reported = new HashSet<>();
@@ -81,29 +83,6 @@ final class ScanStore {
             results.add(firstTime ? ScanResult.stored(scan.scanId()) : ScanResult.duplicate(scan.scanId()));
         }
         return results;
-    }
-
-    private void updateLocations(Handle handle, List<ScanRequest> stored) {
-        if (stored.isEmpty()) {
-            return;
-        }
-        Map<String, ScanRequest> newestPerPart = new LinkedHashMap<>();
-        for (ScanRequest scan : stored) {
-            newestPerPart.merge(scan.tagId() + '\u0000' + scan.orderId(), scan,
-                    (current, candidate) -> NEWEST_LAST.compare(candidate, current) > 0 ? candidate : current);
-        }
-        List<ScanRequest> winners = new ArrayList<>(newestPerPart.values());
-        winners.sort(Comparator.comparing(ScanRequest::tagId).thenComparing(ScanRequest::orderId));
-        handle.createUpdate(UPSERT_LOCATIONS)
-                .bindArray("tags", String.class, column(winners, ScanRequest::tagId))
-                .bindArray("orders", String.class, column(winners, ScanRequest::orderId))
-                .bindArray("locations", String.class, column(winners, ScanRequest::location))
-                .bindArray("stations", String.class, column(winners, ScanRequest::station))
-                .bindArray("lots", String.class, column(winners, ScanRequest::lot))
-                .bindArray("devices", String.class, column(winners, ScanRequest::deviceId))
-                .bindArray("ids", String.class, column(winners, scan -> scan.scanId().toString()))
-                .bindArray("scanned", String.class, column(winners, scan -> scan.scannedAt().toString()))
-                .execute();
     }
 
     private static List<String> column(List<ScanRequest> scans, Function<ScanRequest, String> value) {

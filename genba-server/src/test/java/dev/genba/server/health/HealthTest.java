@@ -47,6 +47,15 @@ class HealthTest {
             HttpResponse<String> missing = server.get("/api/v1/nothing-here", Map.of());
             assertThat(missing.statusCode()).isEqualTo(404);
             assertThat(missing.body()).contains("\"error\":\"not_found\"").contains("request_id");
+
+            HttpResponse<String> wrongMethod = server.get("/api/v1/scans", Map.of());
+            assertThat(wrongMethod.statusCode()).isEqualTo(405);
+            assertThat(wrongMethod.body()).contains("\"error\":\"method_not_allowed\"");
+
+            HttpResponse<String> hugeHeader = server.get("/healthz", Map.of("X-Big", "a".repeat(20_000)));
+            assertThat(hugeHeader.statusCode()).isEqualTo(431);
+            assertThat(hugeHeader.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+            assertThat(hugeHeader.body()).contains("\"error\":\"http_431\"").doesNotContain("<html");
         }
     }
 }
