@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.rolling.DefaultTimeBasedFileNamingAndTriggeringPolicy;
 import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.TimeBasedRollingPolicy;
 import dev.genba.protocol.Json;
@@ -29,6 +30,12 @@ public final class RequestLog implements AutoCloseable {
     private final Logger logger;
 
     public RequestLog(Path logsDir, ZoneId zone, int retentionDays) {
+        this(logsDir, zone, retentionDays, new DefaultTimeBasedFileNamingAndTriggeringPolicy<>());
+    }
+
+    /** {@code timing} decides when a day ends; tests move its clock to see a rollover happen. */
+    RequestLog(Path logsDir, ZoneId zone, int retentionDays,
+               DefaultTimeBasedFileNamingAndTriggeringPolicy<ILoggingEvent> timing) {
         context.setName("mirror-requests");
         context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
         context.start();
@@ -42,6 +49,9 @@ public final class RequestLog implements AutoCloseable {
         policy.setParent(appender);
         policy.setFileNamePattern(logsDir.resolve("mirror_requests.%d{yyyy-MM-dd," + zone.getId() + "}.log.gz").toString());
         policy.setMaxHistory(retentionDays);
+        policy.setCleanHistoryOnStart(true);
+        policy.setTimeBasedFileNamingAndTriggeringPolicy(timing);
+        timing.setTimeBasedRollingPolicy(policy);
         policy.start();
 
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
