@@ -12,8 +12,11 @@ import dev.genba.server.clients.ClientLogStore;
 import dev.genba.server.clients.ClientStatusStore;
 import dev.genba.server.config.GenbaConfig;
 import dev.genba.server.db.Database;
+import dev.genba.server.db.DbEvents;
 import dev.genba.server.db.DbTarget;
 import dev.genba.server.db.EmbeddedDatabase;
+import dev.genba.server.db.ServerLock;
+import dev.genba.server.clients.RetentionJob;
 import dev.genba.server.health.HealthRoutes;
 import dev.genba.server.http.HttpServer;
 import dev.genba.server.scans.PartLocationRoutes;
@@ -64,12 +67,14 @@ public final class GenbaServer implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         Deque<AutoCloseable> resources = new ArrayDeque<>();
         try {
+            resources.push(ServerLock.acquire(config.stateDir()));
             DbTarget target = config.db().target();
             if (config.db().embedded()) {
                 EmbeddedDatabase embedded = EmbeddedDatabase.start(config.embeddedPgDir(), config.db().embeddedPort(),
                         config.logsDir().resolve("postgresql.log"), Duration.ofSeconds(60));
                 resources.push(embedded);
                 target = embedded.target();
+                resources.push(watchPostmaster(embedded, config));
             }
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             new JvmMemoryMetrics().bindTo(registry);
@@ -82,11 +87,12 @@ public final class GenbaServer implements AutoCloseable {
 
             Database database = Database.connect(target, config.db().poolSize(), "genba-server", registry);
             resources.push(database);
+            database.checkReachable(target);
             int applied = database.migrate();
             log.info("database {} ready ({} migrations applied)", target.redacted(), applied);
 
-            CredentialCache credentials = new CredentialCache(target);
-            resources.push(credentials);
+            DbEvents events = new DbEvents(target);
+            CredentialCache credentials = new CredentialCache(events);
             AccessGuard guard = new AccessGuard(new DeviceKeyStore(database.jdbi()),
                     new AdminTokenStore(database.jdbi()), credentials);
             RequestLog requestLog = new RequestLog(config.logsDir(), config.server().timezone(),
@@ -94,6 +100,10 @@ public final class GenbaServer implements AutoCloseable {
             resources.push(requestLog);
             ScanBatcher batcher = new ScanBatcher(database.jdbi(), 2, config.server().maxPendingScans(), registry);
             resources.push(batcher);
+
+            events.start();
+            resources.push(events);
+            resources.push(new RetentionJob(database.jdbi(), config.retention(), clock).start());
 
             HttpServer http = new HttpServer(config.server().host(), config.server().port(), config.server().maxThreads(),
                     List.of(new HealthRoutes(database, registry, VERSION),
@@ -117,6 +127,30 @@ public final class GenbaServer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /**
+     * If the embedded PostgreSQL dies under a running server, every request would fail until
+     * someone notices; exiting instead lets systemd restart Genba, which restarts PostgreSQL.
+     */
+    private static AutoCloseable watchPostmaster(EmbeddedDatabase embedded, GenbaConfig config) {
+        java.util.concurrent.ScheduledExecutorService watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                runnable -> {
+                    Thread thread = new Thread(runnable, "postgres-watchdog");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        ProcessHandle postmaster = embedded.postmaster(config.embeddedPgDir()).orElse(null);
+        if (postmaster != null) {
+            watchdog.scheduleWithFixedDelay(() -> {
+                if (!postmaster.isAlive()) {
+                    log.error("the embedded PostgreSQL (pid {}) stopped unexpectedly; exiting so the service manager "
+                            + "restarts Genba (see {})", postmaster.pid(), config.logsDir().resolve("postgresql"));
+                    System.exit(3);
+                }
+            }, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        return watchdog::shutdownNow;
     }
 
     public GenbaConfig config() {

@@ -1,9 +1,10 @@
 package dev.genba.agent.config;
 
+import dev.genba.agent.AgentException;
 import java.util.List;
 
 /** The agent's configuration cannot be used: one plain sentence per problem. */
-public class ConfigException extends RuntimeException {
+public class ConfigException extends AgentException {
     private static final long serialVersionUID = 1L;
 
     private final List<String> problems;

@@ -75,6 +75,10 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
+        if (Boolean.TRUE.equals(settings.get("mirror_mode")) && settings.get("mirror_endpoint") == null) {
+            warnings.add(origin.get("mirror_mode") + ": mirror_mode is on but mirror_endpoint is not set;"
+                    + " scans go to the primary only until the server's configuration names a mirror");
+        }
         Path configDirectory = file.toAbsolutePath().getParent();
         Path state = stateDir == null ? Path.of("/var/lib/genba-agent") : configDirectory.resolve(stateDir);
         AgentFileConfig config = new AgentFileConfig(file, stripSlash(serverUrl), clientId, clientKey, state,

@@ -2,6 +2,7 @@ package dev.genba.agent.config;
 
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.http.HttpAnswer;
+import dev.genba.agent.http.NoAnswer;
 import dev.genba.protocol.Json;
 import dev.genba.protocol.ProtocolException;
 import java.io.IOException;
@@ -38,7 +39,7 @@ public final class ConfigPoller {
         try {
             answer = http.get(url, settings.current().timeoutMs(), etag == null ? Map.of() : Map.of("If-None-Match", etag));
         } catch (IOException e) {
-            contact.unreachable("cannot reach " + url + ": " + e.getMessage());
+            contact.unreachable(NoAnswer.describe(url, e));
             return Result.FAILED;
         }
         if (answer.status() == 304) {

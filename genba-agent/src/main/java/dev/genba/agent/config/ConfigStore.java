@@ -13,12 +13,15 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Logger;
 
 /**
  * Keeps the last configuration received from the server in {@code state_dir/config.json}, so an
  * agent that starts while the server is away works with what it was last told.
  */
 public final class ConfigStore {
+    private static final Logger LOG = Logger.getLogger(ConfigStore.class.getName());
+
     private final Path file;
 
     public ConfigStore(Path file) {
@@ -27,6 +30,9 @@ public final class ConfigStore {
 
     /** Empty when nothing was ever received, or when the file is unreadable (then the file config applies). */
     public Optional<ServerConfig> load() {
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
         try {
             Object parsed = Json.parse(Files.readAllBytes(file));
             if (parsed instanceof Map<?, ?> stored && stored.get("config") instanceof Map<?, ?> wire) {
@@ -34,8 +40,10 @@ public final class ConfigStore {
                 Map<String, Object> typed = (Map<String, Object>) wire;
                 return Optional.of(ServerConfig.of((String) stored.get("etag"), typed));
             }
-            return Optional.empty();
+            throw ProtocolException.invalidJson("it holds no \"config\" object");
         } catch (IOException | ProtocolException | ClassCastException e) {
+            LOG.warning("ignored the saved server configuration " + file + " (" + e.getMessage()
+                    + "); using the config file until the server sends a new one");
             return Optional.empty();
         }
     }

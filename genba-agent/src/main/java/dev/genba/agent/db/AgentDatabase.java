@@ -48,7 +48,8 @@ public final class AgentDatabase implements AutoCloseable {
             return database;
         } catch (SQLException e) {
             throw new DatabaseException("cannot open " + file.toAbsolutePath() + ": " + e.getMessage()
-                    + "; check that the state directory is writable by the agent's user", e);
+                    + "; run the command as the agent's user (sudo -u genba-agent genba-agent ...)"
+                    + " or make the state directory writable for it", e);
         }
     }
 

@@ -16,12 +16,12 @@ import java.util.logging.Logger;
  * Delivers one destination's outbox in FIFO order, forever: one batch at a time, retried with
  * {@link RetryBackoff} while the destination fails, so a scan behind a failing one never overtakes it.
  */
-public final class DeliveryWorker implements Runnable {
+final class DeliveryWorker implements Runnable {
     private static final Logger LOG = Logger.getLogger(DeliveryWorker.class.getName());
     static final int MAX_BATCH = 1000;
     static final long MAX_BATCH_BYTES = 3L * 1024 * 1024;
     /** Scans the `scan` command writes from another process are picked up within this time. */
-    private static final long IDLE_POLL_MS = 2_000;
+    static final long IDLE_POLL_MS = 2_000;
 
     private final Destination destination;
     private final OutboxStore outbox;
@@ -45,7 +45,7 @@ public final class DeliveryWorker implements Runnable {
      * @param primaryFailing for the mirror: true while the primary fails, so the mirror does not
      *                       wait for primary attempts that are not happening (seed §2.2)
      */
-    public DeliveryWorker(Destination destination, OutboxStore outbox, LiveSettings settings, ScanSender sender,
+    DeliveryWorker(Destination destination, OutboxStore outbox, LiveSettings settings, ScanSender sender,
                           LatencyTracker latency, BooleanSupplier primaryFailing, long maxBackoffMs, Clock clock) {
         this.destination = destination;
         this.outbox = outbox;
@@ -57,21 +57,21 @@ public final class DeliveryWorker implements Runnable {
         this.clock = clock;
     }
 
-    public boolean failing() {
+    boolean failing() {
         return failing;
     }
 
-    public LatencyTracker latency() {
+    LatencyTracker latency() {
         return latency;
     }
 
     /** Called after this (primary) worker marked a batch attempted: the mirror may go on. */
-    public void afterPrimaryAttempt(Runnable action) {
+    void afterPrimaryAttempt(Runnable action) {
         this.afterPrimaryAttempt = action;
     }
 
     /** The configuration changed: look again now, even in the middle of a backoff. */
-    public void wake() {
+    void wake() {
         synchronized (signal) {
             signalled = true;
             signal.notifyAll();
@@ -82,7 +82,7 @@ public final class DeliveryWorker implements Runnable {
      * New scans are waiting: look now if idle. A worker backing off keeps waiting, so a busy
      * scanner does not turn the retry schedule into a retry per scan against a server that is away.
      */
-    public void newScans() {
+    void newScans() {
         synchronized (signal) {
             newScansWaiting = true;
             if (idle) {
@@ -91,7 +91,7 @@ public final class DeliveryWorker implements Runnable {
         }
     }
 
-    public void stop() {
+    void stop() {
         running = false;
         wake();
     }

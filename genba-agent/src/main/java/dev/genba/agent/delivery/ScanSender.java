@@ -2,6 +2,7 @@ package dev.genba.agent.delivery;
 
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.http.HttpAnswer;
+import dev.genba.agent.http.NoAnswer;
 import dev.genba.agent.outbox.OutboxEntry;
 import dev.genba.agent.outbox.Rejection;
 import dev.genba.protocol.Json;
@@ -48,7 +49,7 @@ final class ScanSender {
             answer = http.postJson(batchUrl, body.toString().getBytes(StandardCharsets.UTF_8),
                     timeoutMs + 10 * batch.size());
         } catch (IOException e) {
-            return failure("cannot reach " + batchUrl + ": " + e.getMessage());
+            return failure(NoAnswer.describe(batchUrl, e));
         }
         if (NO_BATCH_ROUTE.contains(answer.status())) {
             singleOnlyEndpoints.add(endpoint);
@@ -115,7 +116,7 @@ final class ScanSender {
             try {
                 answer = http.postJson(endpoint, entry.body().getBytes(StandardCharsets.UTF_8), timeoutMs);
             } catch (IOException e) {
-                return new DeliveryOutcome(delivered, rejected, "cannot reach " + endpoint + ": " + e.getMessage());
+                return new DeliveryOutcome(delivered, rejected, NoAnswer.describe(endpoint, e));
             }
             if (answer.ok()) {
                 latency.record(answer.elapsedMs());

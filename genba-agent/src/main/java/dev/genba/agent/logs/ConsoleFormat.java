@@ -31,15 +31,25 @@ public final class ConsoleFormat extends Formatter {
         return line.toString();
     }
 
-    /** Replaces the JDK's default two-line console output; {@code shipping} receives warnings and errors. */
+    /** For {@code run}: replaces the JDK's two-line console output; {@code shipping} receives warnings and errors. */
     public static void install(Handler shipping) {
+        Logger root = installConsole(Level.INFO);
+        root.addHandler(shipping);
+    }
+
+    /** For the short commands, which print their own results: only errors are logged. */
+    public static void installQuiet() {
+        installConsole(Level.SEVERE);
+    }
+
+    private static Logger installConsole(Level level) {
         LogManager.getLogManager().reset();
         Logger root = Logger.getLogger("");
         ConsoleHandler console = new ConsoleHandler();
         console.setFormatter(new ConsoleFormat());
-        console.setLevel(Level.INFO);
-        root.setLevel(Level.INFO);
+        console.setLevel(level);
+        root.setLevel(level);
         root.addHandler(console);
-        root.addHandler(shipping);
+        return root;
     }
 }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,15 +101,14 @@ public final class JournalTail implements AutoCloseable {
         if (message == null) {
             return null;
         }
-        int priority = parseInt(text(fields.get("PRIORITY")), 4);
+        long priority = parseLong(text(fields.get("PRIORITY")), 4);
         Map<String, Object> context = new LinkedHashMap<>();
         context.put("source", "journal");
         putIfText(context, "unit", fields.get("_SYSTEMD_UNIT"));
         putIfText(context, "identifier", fields.get("SYSLOG_IDENTIFIER"));
         putIfText(context, "pid", fields.get("_PID"));
-        String micros = text(fields.get("__REALTIME_TIMESTAMP"));
-        Instant timestamp = micros == null ? Instant.now()
-                : Instant.EPOCH.plusNanos(Long.parseLong(micros) * 1000);
+        long micros = parseLong(text(fields.get("__REALTIME_TIMESTAMP")), -1);
+        Instant timestamp = micros < 0 ? Instant.now() : Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
         return new LogBatch.Entry(priority <= 3 ? "error" : "warn", LogText.clip(message), context, timestamp, null);
     }
 
@@ -134,9 +134,9 @@ public final class JournalTail implements AutoCloseable {
         }
     }
 
-    private static int parseInt(String text, int fallback) {
+    private static long parseLong(String text, long fallback) {
         try {
-            return text == null ? fallback : Integer.parseInt(text.trim());
+            return text == null ? fallback : Long.parseLong(text.trim());
         } catch (NumberFormatException e) {
             return fallback;
         }

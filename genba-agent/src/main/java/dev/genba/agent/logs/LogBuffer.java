@@ -58,8 +58,4 @@ public final class LogBuffer {
     public synchronized long dropped() {
         return dropped;
     }
-
-    public synchronized int size() {
-        return lines.size();
-    }
 }

@@ -2,6 +2,7 @@ package dev.genba.agent.logs;
 
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.http.HttpAnswer;
+import dev.genba.agent.http.NoAnswer;
 import dev.genba.protocol.Json;
 import dev.genba.protocol.LogBatch;
 import java.io.IOException;
@@ -48,7 +49,7 @@ public final class LogShipper {
                 }
                 complain("log shipping paused, HTTP " + answer.status() + " from " + url + ": " + answer.errorSummary());
             } catch (IOException e) {
-                complain("log shipping paused, cannot reach " + url + ": " + e.getMessage());
+                complain("log shipping paused, " + NoAnswer.describe(url, e));
             }
             return;
         }

@@ -86,7 +86,8 @@ public final class GroupCommitter implements AutoCloseable {
             if (accepted.get(i)) {
                 group.get(i).committed().complete(null);
             } else {
-                group.get(i).committed().completeExceptionally(new OutboxFullException(outbox.pendingTotal(), outbox.maxRows()));
+                OutboxFullException full = new OutboxFullException(outbox.pendingTotal(), outbox.maxRows());
+                group.get(i).committed().completeExceptionally(full);
             }
         }
         afterCommit.run();

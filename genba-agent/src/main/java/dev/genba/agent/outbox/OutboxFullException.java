@@ -1,7 +1,9 @@
 package dev.genba.agent.outbox;
 
+import dev.genba.agent.AgentException;
+
 /** The outbox reached its configured cap; the scan was not accepted and must be sent again later. */
-public class OutboxFullException extends RuntimeException {
+public class OutboxFullException extends AgentException {
     private static final long serialVersionUID = 1L;
 
     public OutboxFullException(long pending, long cap) {

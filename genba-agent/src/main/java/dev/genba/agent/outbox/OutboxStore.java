@@ -256,13 +256,13 @@ public final class OutboxStore {
         });
     }
 
-    /** Dead letters of a destination, oldest first: scan id and reason. */
+    /** The newest dead letters of a destination: scan id, when and why. */
     public List<DeadLetter> deadLetters(Destination destination, int limit) {
         return database.read(connection -> {
             List<DeadLetter> letters = new ArrayList<>();
             try (PreparedStatement select = connection.prepareStatement("""
                     SELECT scan_id, failed_at, http_status, reason FROM dead_letters
-                    WHERE destination = ? ORDER BY id LIMIT ?""")) {
+                    WHERE destination = ? ORDER BY id DESC LIMIT ?""")) {
                 select.setString(1, destination.key());
                 select.setInt(2, limit);
                 try (ResultSet rows = select.executeQuery()) {

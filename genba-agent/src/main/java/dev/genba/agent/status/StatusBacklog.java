@@ -12,15 +12,17 @@ import java.util.List;
  * a day even at the shortest interval (10 s); past that the oldest report goes.
  */
 public final class StatusBacklog {
-    static final int MAX_REPORTS = 10_000;
+    public static final int MAX_REPORTS = 10_000;
 
     public record Stored(long id, String body) {
     }
 
     private final AgentDatabase database;
+    private final int maxReports;
 
-    public StatusBacklog(AgentDatabase database) {
+    public StatusBacklog(AgentDatabase database, int maxReports) {
         this.database = database;
+        this.maxReports = maxReports;
     }
 
     public void add(String body) {
@@ -31,7 +33,7 @@ public final class StatusBacklog {
             }
             try (PreparedStatement trim = connection.prepareStatement("""
                     DELETE FROM status_reports WHERE id <= (SELECT max(id) FROM status_reports) - ?""")) {
-                trim.setInt(1, MAX_REPORTS);
+                trim.setInt(1, maxReports);
                 trim.executeUpdate();
             }
             return null;

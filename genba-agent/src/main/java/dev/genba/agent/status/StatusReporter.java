@@ -6,6 +6,7 @@ import dev.genba.agent.config.ServerContact;
 import dev.genba.agent.delivery.LatencyTracker;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.http.HttpAnswer;
+import dev.genba.agent.http.NoAnswer;
 import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.DestinationStats;
 import dev.genba.agent.outbox.OutboxStore;
@@ -130,7 +131,7 @@ public final class StatusReporter {
             }
             return SendResult.RETRY_LATER;
         } catch (IOException e) {
-            contact.unreachable("cannot reach " + url + ": " + e.getMessage());
+            contact.unreachable(NoAnswer.describe(url, e));
             return SendResult.RETRY_LATER;
         }
     }

@@ -38,6 +38,7 @@ public final class AgentConfigRoutes implements RouteGroup {
         String ifNoneMatch = ctx.header("If-None-Match");
         if (ifNoneMatch != null && ifNoneMatch.trim().equals(etag)) {
             ctx.status(304);
+            ctx.res().setContentType(null);
             return;
         }
         JsonBodies.writeJson(ctx, 200, config.toJson());

@@ -47,6 +47,7 @@ public final class OperatorSession implements AutoCloseable {
         Database database = null;
         try {
             database = Database.connect(target, 2, "genba-cli", null);
+            database.checkReachable(target);
             int applied = database.migrate();
             return new OperatorSession(config, started, database, applied);
         } catch (RuntimeException e) {

@@ -14,6 +14,7 @@ public final class ClientLogStore {
         this.jdbi = jdbi;
     }
 
+    /** Stores the lines; a line already stored (a retried batch) is skipped. Returns lines newly stored. */
     public int record(LogBatch batch) {
         List<String> levels = new ArrayList<>();
         List<String> messages = new ArrayList<>();
@@ -33,6 +34,7 @@ public final class ClientLogStore {
                         from unnest(cast(:levels as text[]), cast(:messages as text[]), cast(:contexts as jsonb[]),
                                     cast(:times as timestamptz[]), cast(:request_ids as text[]))
                              as input(level, message, context, logged_at, request_id)
+                        on conflict do nothing
                         """)
                 .bind("client", batch.clientId())
                 .bindArray("levels", String.class, levels)

@@ -30,6 +30,11 @@ final class ConfigReader {
         problems.add(sentence);
     }
 
+    /** A problem with one setting, prefixed with where settings come from like every other one. */
+    void problem(String section, String key, String sentence) {
+        problems.add(source + ": " + name(section, key) + " " + sentence);
+    }
+
     /** Keys present in the tree that nothing read: probably typos, reported as warnings. */
     List<String> unusedKeys() {
         List<String> unused = new ArrayList<>();
@@ -106,6 +111,41 @@ final class ConfigReader {
             problem(source + ": " + name(section, key) + " must be a whole number, got \"" + value + "\"");
             return fallback;
         }
+    }
+
+    boolean bool(String section, String key, boolean fallback) {
+        Object value = raw(section, key);
+        if (value == null || String.valueOf(value).isBlank()) {
+            return fallback;
+        }
+        String text = String.valueOf(value).trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (text) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> {
+                problem(source + ": " + name(section, key) + " must be true or false, got \"" + value + "\"");
+                yield fallback;
+            }
+        };
+    }
+
+    /** A list given as a YAML/JSON list or as a comma-separated string (for environment variables). */
+    List<String> list(String section, String key, List<String> fallback) {
+        Object value = raw(section, key);
+        if (value == null) {
+            return fallback;
+        }
+        List<String> items = new ArrayList<>();
+        if (value instanceof List<?> list) {
+            list.forEach(item -> items.add(String.valueOf(item).trim()));
+        } else {
+            for (String item : String.valueOf(value).split(",")) {
+                if (!item.isBlank()) {
+                    items.add(item.trim());
+                }
+            }
+        }
+        return items;
     }
 
     private static String name(String section, String key) {

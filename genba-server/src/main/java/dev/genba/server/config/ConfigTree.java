@@ -17,6 +17,8 @@ import java.util.Map;
  */
 final class ConfigTree {
     private static final TypeReference<LinkedHashMap<String, Object>> TREE = new TypeReference<>() { };
+    /** GENBA_* variables the launcher and the unit file use for themselves, not configuration. */
+    private static final java.util.Set<String> NOT_SETTINGS = java.util.Set.of("GENBA_JAVA_OPTS", "GENBA_HOME");
 
     private ConfigTree() {
     }
@@ -38,7 +40,11 @@ final class ConfigTree {
             Map<String, Object> tree = mapper.readValue(file.toFile(), TREE);
             return tree == null ? new LinkedHashMap<>() : tree;
         } catch (IOException e) {
-            String detail = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            String detail = e instanceof com.fasterxml.jackson.core.JsonProcessingException parse
+                    ? parse.getOriginalMessage().lines().findFirst().orElse("")
+                      + (parse.getLocation() == null ? "" : " (line " + parse.getLocation().getLineNr()
+                          + ", column " + parse.getLocation().getColumnNr() + ")")
+                    : e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             throw new ConfigException("config file " + file + " cannot be read: " + detail);
         }
     }
@@ -46,7 +52,7 @@ final class ConfigTree {
     @SuppressWarnings("unchecked")
     private static void applyEnvironment(Map<String, Object> tree, Map<String, String> environment) {
         environment.forEach((name, value) -> {
-            if (!name.startsWith("GENBA_") || name.length() <= "GENBA_".length()) {
+            if (!name.startsWith("GENBA_") || name.length() <= "GENBA_".length() || NOT_SETTINGS.contains(name)) {
                 return;
             }
             String rest = name.substring("GENBA_".length()).toLowerCase(Locale.ROOT);

@@ -11,7 +11,7 @@ import java.util.Map;
  * The validated server configuration. Built once at start by {@link #load}; every problem in
  * the file or the environment is reported together, one plain sentence each.
  */
-public record GenbaConfig(Path dataDir, Server server, Db db, Retention retention, List<String> warnings) {
+public record GenbaConfig(Path dataDir, Server server, Db db, Retention retention, Mirror mirror, List<String> warnings) {
 
     public static final int DEFAULT_PORT = 8501;
 
@@ -24,6 +24,18 @@ public record GenbaConfig(Path dataDir, Server server, Db db, Retention retentio
         public boolean embedded() {
             return target == null;
         }
+    }
+
+    /**
+     * Mirror verification (C3): the old server's database ({@code primaryDb}, "Window A"), the
+     * database compared with it ({@code mirrorDb}; empty = Genba's own), the table and columns
+     * to compare, the nightly schedule and the URL agents send the mirror copy to.
+     */
+    public record Mirror(DbTarget primaryDb, DbTarget mirrorDb, String table, List<String> keyColumns,
+                         List<String> compareColumns, String timestampColumn, boolean trim, boolean nullEqualsEmpty,
+                         java.time.Duration timestampTolerance, java.time.LocalTime compareAt, int targetDays,
+                         java.time.Duration lookback, java.time.Duration inFlight, java.time.Duration recheckDelay,
+                         String endpoint) {
     }
 
     /** How long history is kept, in days. */
@@ -63,7 +75,7 @@ public record GenbaConfig(Path dataDir, Server server, Db db, Retention retentio
         try {
             zone = ZoneId.of(zoneName);
         } catch (DateTimeException e) {
-            reader.problem("server.timezone must be a time zone such as Asia/Tokyo, got \"" + zoneName + "\"");
+            reader.problem("server", "timezone", "must be a time zone such as Asia/Tokyo, got \"" + zoneName + "\"");
         }
         int maxThreads = reader.integer("server", "max_threads", 64, 8, 1000);
         int maxPendingScans = reader.integer("server", "max_pending_scans", 20_000, 100, 1_000_000);
@@ -76,7 +88,7 @@ public record GenbaConfig(Path dataDir, Server server, Db db, Retention retentio
             try {
                 target = DbTarget.parse(url, user, password);
             } catch (IllegalArgumentException e) {
-                reader.problem("db.url " + e.getMessage() + " (example: postgresql://genba:PASSWORD@localhost:5432/genba)");
+                reader.problem("db", "url", e.getMessage() + " (example: postgresql://genba:PASSWORD@localhost:5432/genba)");
             }
         }
         int poolSize = reader.integer("db", "pool_size", 8, 2, 100);
@@ -87,6 +99,8 @@ public record GenbaConfig(Path dataDir, Server server, Db db, Retention retentio
                 reader.integer("retention", "metrics_days", 30, 1, 3650),
                 reader.integer("retention", "logs_days", 30, 1, 3650));
 
+        Mirror mirror = readMirror(reader);
+
         if (!reader.problems().isEmpty()) {
             throw new ConfigException(reader.problems());
         }
@@ -95,6 +109,65 @@ public record GenbaConfig(Path dataDir, Server server, Db db, Retention retentio
                 .toList();
         return new GenbaConfig(dataDir.toAbsolutePath().normalize(),
                 new Server(host, port, zone, maxThreads, maxPendingScans),
-                new Db(target, poolSize, embeddedPort), retention, warnings);
+                new Db(target, poolSize, embeddedPort), retention, mirror, warnings);
+    }
+
+    private static Mirror readMirror(ConfigReader reader) {
+        DbTarget primary = dbUri(reader, "primary_db_uri");
+        DbTarget mirrorDb = dbUri(reader, "mirror_db_uri");
+        String table = reader.text("mirror", "table", "part_locations");
+        List<String> keys = reader.list("mirror", "key_columns", List.of("tag_id", "order_id"));
+        List<String> compared = reader.list("mirror", "compare_columns", List.of("station", "location", "lot"));
+        String timestamp = reader.text("mirror", "timestamp_column", "updated_at");
+        for (String name : concat(List.of(table, timestamp), keys, compared)) {
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?")) {
+                reader.problem("mirror: \"" + name + "\" is not a valid table or column name");
+            }
+        }
+        if (keys.isEmpty()) {
+            reader.problem("mirror.key_columns must name at least one column");
+        }
+        java.time.LocalTime at = java.time.LocalTime.of(2, 0);
+        String atText = reader.text("mirror", "compare_at", "02:00");
+        try {
+            at = java.time.LocalTime.parse(atText);
+        } catch (java.time.format.DateTimeParseException e) {
+            reader.problem("mirror.compare_at must be a time of day like 02:00, got \"" + atText + "\"");
+        }
+        String endpoint = reader.text("mirror", "endpoint", null);
+        if (endpoint != null && !endpoint.matches("https?://[^/\\s]+(/\\S*)?")) {
+            reader.problem("mirror.endpoint must be an http:// URL such as http://raspi-server.local:8501/api/v1/scans, got \""
+                    + endpoint + "\"");
+        }
+        return new Mirror(primary, mirrorDb, table, keys, compared, timestamp,
+                reader.bool("mirror", "trim", true), reader.bool("mirror", "null_equals_empty", true),
+                java.time.Duration.ofMillis(reader.integer("mirror", "timestamp_tolerance_ms", 0, 0, 3_600_000)),
+                at, reader.integer("mirror", "target_days", 14, 1, 365),
+                java.time.Duration.ofHours(reader.integer("mirror", "lookback_hours", 25, 1, 24 * 31)),
+                java.time.Duration.ofMinutes(reader.integer("mirror", "in_flight_minutes", 5, 0, 24 * 60)),
+                java.time.Duration.ofSeconds(reader.integer("mirror", "recheck_delay_s", 5, 0, 600)),
+                endpoint);
+    }
+
+    private static DbTarget dbUri(ConfigReader reader, String key) {
+        String uri = reader.text("mirror", key, null);
+        if (uri == null) {
+            return null;
+        }
+        try {
+            return DbTarget.parse(uri, null, null);
+        } catch (IllegalArgumentException e) {
+            reader.problem("mirror." + key + " " + e.getMessage() + " (example: postgresql://USER:PASSWORD@window-a.local:5432/DB)");
+            return null;
+        }
+    }
+
+    @SafeVarargs
+    private static List<String> concat(List<String>... lists) {
+        List<String> all = new java.util.ArrayList<>();
+        for (List<String> list : lists) {
+            all.addAll(list);
+        }
+        return all;
     }
 }

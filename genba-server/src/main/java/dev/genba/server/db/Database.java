@@ -53,6 +53,20 @@ public final class Database implements AutoCloseable {
         return dataSource;
     }
 
+    /** Fails with one plain sentence when the database cannot be reached (before Flyway's long report would). */
+    public void checkReachable(DbTarget target) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.isValid(2);
+        } catch (SQLException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            String reason = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage().lines().findFirst().orElse("");
+            throw new IllegalStateException("cannot reach the database " + target.redacted() + ": " + reason);
+        }
+    }
+
     /** Applies pending migrations; returns how many were applied. */
     public int migrate() {
         MigrateResult result = Flyway.configure()

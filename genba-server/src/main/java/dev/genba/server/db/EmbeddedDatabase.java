@@ -48,6 +48,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return target;
     }
 
+    /** The postmaster process, to notice if it dies while the server runs. */
+    public java.util.Optional<ProcessHandle> postmaster(Path pgDir) {
+        try {
+            List<String> lines = Files.readAllLines(pgDir.resolve("postmaster.pid"));
+            return ProcessHandle.of(Long.parseLong(lines.get(0).trim()));
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /**
      * Starts PostgreSQL on {@code pgDir} (creating the cluster on first use), waiting up to
      * {@code lockWait} for another Genba process to release it.
@@ -72,6 +82,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("full_page_writes", "on")
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("max_connections", "60")
+                    // PostgreSQL rotates its own log: one file per weekday, overwritten a week later.
+                    .setServerConfig("logging_collector", "on")
+                    .setServerConfig("log_directory", logFile.getParent().resolve("postgresql").toString())
+                    .setServerConfig("log_filename", "postgresql-%a.log")
+                    .setServerConfig("log_truncate_on_rotation", "on")
+                    .setServerConfig("log_rotation_age", "1d")
+                    .setServerConfig("log_rotation_size", "0")
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();

@@ -8,7 +8,11 @@ import ch.qos.logback.core.rolling.DefaultTimeBasedFileNamingAndTriggeringPolicy
 import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.TimeBasedRollingPolicy;
 import dev.genba.protocol.Json;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
@@ -28,6 +32,10 @@ public final class RequestLog implements AutoCloseable {
 
     private final LoggerContext context = new LoggerContext();
     private final Logger logger;
+    private final RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
+    private final Path file;
+    /** Writers share it; a manual rotation takes it alone, so no line is written while the file is swapped. */
+    private final ReentrantReadWriteLock rotation = new ReentrantReadWriteLock();
 
     public RequestLog(Path logsDir, ZoneId zone, int retentionDays) {
         this(logsDir, zone, retentionDays, new DefaultTimeBasedFileNamingAndTriggeringPolicy<>());
@@ -39,7 +47,7 @@ public final class RequestLog implements AutoCloseable {
         context.setName("mirror-requests");
         context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
         context.start();
-        RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
+        file = logsDir.resolve(FILE_NAME);
         appender.setContext(context);
         appender.setName("mirror-requests");
         appender.setFile(logsDir.resolve(FILE_NAME).toString());
@@ -97,7 +105,34 @@ public final class RequestLog implements AutoCloseable {
             }
             text.append(line.toJson());
         }
-        logger.info(text.toString());
+        rotation.readLock().lock();
+        try {
+            logger.info(text.toString());
+        } finally {
+            rotation.readLock().unlock();
+        }
+    }
+
+    /**
+     * Moves the current file to {@code target} now (for {@code genba mirror rotate}); writers
+     * wait for the swap, so every line lands in exactly one of the two files.
+     */
+    public boolean rotateTo(Path target) throws IOException {
+        rotation.writeLock().lock();
+        try {
+            if (!Files.exists(file) || Files.size(file) == 0) {
+                return false;
+            }
+            appender.stop();
+            try {
+                Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                appender.start();
+            }
+            return true;
+        } finally {
+            rotation.writeLock().unlock();
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.genba.protocol.ProtocolException;
 import dev.genba.protocol.ScanRequest;
 import dev.genba.protocol.ScanResult;
 import dev.genba.server.auth.AccessGuard;
+import dev.genba.server.db.DatabaseErrors;
 import dev.genba.server.http.ApiException;
 import dev.genba.server.http.JsonBodies;
 import dev.genba.server.http.RequestIds;
@@ -76,12 +77,20 @@ public final class ScanRoutes implements RouteGroup {
             JsonBodies.writeJson(ctx, 200, response);
             logLine(ctx, started, caller, body, 200);
         } catch (ApiException e) {
-            logLine(ctx, started, caller, body, e.status());
+            refused(ctx, started, caller, body, e.status());
             throw e;
         } catch (ProtocolException e) {
-            logLine(ctx, started, caller, body, 400);
+            refused(ctx, started, caller, body, 400);
+            throw e;
+        } catch (RuntimeException e) {
+            refused(ctx, started, caller, body, DatabaseErrors.isUnavailable(e) ? 503 : 500);
             throw e;
         }
+    }
+
+    private void refused(Context ctx, long started, String caller, Object body, int status) {
+        outcomes.get(ScanResult.Status.REJECTED).increment();
+        logLine(ctx, started, caller, body, status);
     }
 
     private void batch(Context ctx) {
@@ -94,10 +103,13 @@ public final class ScanRoutes implements RouteGroup {
             JsonFields envelope = JsonFields.of(body, "").allowOnly(java.util.Set.of("scans"));
             items = envelope.requiredArray("scans", MAX_BATCH);
         } catch (ApiException e) {
-            logLine(ctx, started, caller, null, e.status());
+            refused(ctx, started, caller, null, e.status());
             throw e;
         } catch (ProtocolException e) {
-            logLine(ctx, started, caller, null, 400);
+            refused(ctx, started, caller, null, 400);
+            throw e;
+        } catch (RuntimeException e) {
+            refused(ctx, started, caller, null, DatabaseErrors.isUnavailable(e) ? 503 : 500);
             throw e;
         }
 
@@ -123,7 +135,8 @@ public final class ScanRoutes implements RouteGroup {
             try {
                 stored = await(batcher.submit(valid));
             } catch (ApiException e) {
-                logLine(ctx, started, caller, null, e.status());
+                String device = caller;
+                requestLog.record(valid.stream().map(scan -> line(ctx, started, device, scan.toJson(), e.status())).toList());
                 throw e;
             }
             for (int j = 0; j < stored.size(); j++) {

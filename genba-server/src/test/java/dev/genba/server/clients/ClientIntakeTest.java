@@ -107,6 +107,38 @@ class ClientIntakeTest {
     }
 
     @Test
+    void a_retried_log_batch_is_not_stored_twice() {
+        String batch = """
+                {"client_id": "KIOSK-01", "logs": [
+                  {"level": "warn", "message": "retry me", "timestamp": "2026-11-23T03:00:00Z"},
+                  {"level": "warn", "message": "retry me too", "timestamp": "2026-11-23T03:00:00Z"}]}""";
+        HttpResponse<String> first = server.postJson("/api/clients/logs", key, batch);
+        HttpResponse<String> retry = server.postJson("/api/clients/logs", key, batch);
+
+        assertThat(((Map<?, ?>) Json.parse(first.body())).get("accepted")).isEqualTo(2L);
+        assertThat(retry.statusCode()).isEqualTo(200);
+        assertThat(((Map<?, ?>) Json.parse(retry.body())).get("accepted")).isEqualTo(0L);
+        assertThat(server.count("select count(*) from client_logs where message like 'retry me%'")).isEqualTo(2);
+    }
+
+    @Test
+    void history_and_log_lines_past_retention_are_removed() {
+        server.jdbi().useHandle(handle -> {
+            handle.execute("insert into client_status_history (client_id, sampled_at, report) values ('OLD-1', now() - interval '31 days', '{}')");
+            handle.execute("insert into client_status_history (client_id, sampled_at, report) values ('OLD-1', now() - interval '29 days', '{}')");
+            handle.execute("insert into client_logs (client_id, level, message, logged_at) values ('OLD-1', 'info', 'old', now() - interval '31 days')");
+            handle.execute("insert into client_logs (client_id, level, message, logged_at) values ('OLD-1', 'info', 'new', now() - interval '1 day')");
+        });
+        var retention = new dev.genba.server.config.GenbaConfig.Retention(30, 30, 30);
+
+        long[] removed = new RetentionJob(server.jdbi(), retention, java.time.Clock.systemUTC()).run();
+
+        assertThat(removed).containsExactly(1, 1);
+        assertThat(server.count("select count(*) from client_status_history where client_id = 'OLD-1'")).isEqualTo(1);
+        assertThat(server.count("select count(*) from client_logs where client_id = 'OLD-1' and message = 'new'")).isEqualTo(1);
+    }
+
+    @Test
     void a_log_batch_with_one_bad_line_is_refused_whole_naming_the_line() {
         String batch = """
                 {"client_id": "KIOSK-01", "logs": [

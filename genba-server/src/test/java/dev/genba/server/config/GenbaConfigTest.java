@@ -60,8 +60,8 @@ class GenbaConfigTest {
         assertThatThrownBy(() -> GenbaConfig.load(file, dir, null, Map.of()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
                         "config " + file + ": server.port must be between 0 and 65535, got 70000",
-                        "server.timezone must be a time zone such as Asia/Tokyo, got \"Mars/Olympus\"",
-                        "db.url must start with postgresql:// or jdbc:postgresql:// (example: postgresql://genba:PASSWORD@localhost:5432/genba)",
+                        "config " + file + ": server.timezone must be a time zone such as Asia/Tokyo, got \"Mars/Olympus\"",
+                        "config " + file + ": db.url must start with postgresql:// or jdbc:postgresql:// (example: postgresql://genba:PASSWORD@localhost:5432/genba)",
                         "config " + file + ": db.pool_size must be a whole number, got \"many\""));
     }
 

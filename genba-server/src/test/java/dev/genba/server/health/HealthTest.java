@@ -31,6 +31,9 @@ class HealthTest {
                     assertThat(health.body()).contains("\"database\":\"unreachable\"");
                     assertThat(scan.statusCode()).isEqualTo(503);
                     assertThat(scan.body()).contains("not available").doesNotContain("Exception");
+                    String requestId = scan.headers().firstValue("X-Request-Id").orElseThrow();
+                    assertThat(java.nio.file.Files.readAllLines(server.dataDir().resolve("logs/mirror_requests.log")))
+                            .anySatisfy(line -> assertThat(line).contains(requestId).contains("\"status\":503"));
                 } finally {
                     statement.execute("alter database " + database + " allow_connections true");
                 }
@@ -38,6 +41,17 @@ class HealthTest {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(server.get("/healthz", Map.of()).statusCode()).isEqualTo(200));
             assertThat(server.postJson("/api/v1/scans", key, Scans.json("HANDHELD-01", "UP-1", "L")).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void a_second_server_on_the_same_data_directory_is_refused_at_once() {
+        try (TestServer server = TestServer.start()) {
+            var config = dev.genba.server.config.GenbaConfig.load(null, server.dataDir(), 0,
+                    Map.of("GENBA_DB_URL", server.target().jdbcUrl(), "GENBA_DB_USER", "postgres"));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.genba.server.GenbaServer.start(config))
+                    .hasMessageContaining("another Genba server is already running");
+            assertThat(server.get("/healthz", Map.of()).statusCode()).isEqualTo(200);
         }
     }
 

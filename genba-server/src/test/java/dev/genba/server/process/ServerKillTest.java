@@ -115,6 +115,23 @@ class ServerKillTest {
         assertThat(dataDir.resolve("pg/postmaster.pid")).doesNotExist();
     }
 
+    @Test
+    void the_server_exits_for_a_restart_when_its_embedded_postgresql_dies_and_then_recovers() throws Exception {
+        int port = GenbaProcess.freePort();
+        Path log = dataDir.resolve("server-output.txt");
+        Process server = GenbaProcess.startServer(dataDir, port, log);
+        long postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("pg/postmaster.pid")).get(0).trim());
+
+        ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
+
+        assertThat(server.waitFor(60, TimeUnit.SECONDS)).as(GenbaProcess.read(log)).isTrue();
+        assertThat(server.exitValue()).isEqualTo(3);
+        assertThat(GenbaProcess.read(log)).contains("stopped unexpectedly");
+        Process restarted = GenbaProcess.startServer(dataDir, port, log);
+        restarted.destroy();
+        assertThat(restarted.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+
     private Connection embeddedDatabase() throws Exception {
         List<String> pid = Files.readAllLines(dataDir.resolve("pg/postmaster.pid"));
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pid.get(3).trim() + "/genba", "postgres", null);

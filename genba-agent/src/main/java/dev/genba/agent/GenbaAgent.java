@@ -1,0 +1,131 @@
+package dev.genba.agent;
+
+import dev.genba.agent.config.AgentFileConfig;
+import dev.genba.agent.config.AgentSettings;
+import dev.genba.agent.config.ConfigPoller;
+import dev.genba.agent.config.ConfigStore;
+import dev.genba.agent.config.LiveSettings;
+import dev.genba.agent.config.ServerContact;
+import dev.genba.agent.db.AgentDatabase;
+import dev.genba.agent.delivery.Delivery;
+import dev.genba.agent.http.AgentHttp;
+import dev.genba.agent.intake.IntakeServer;
+import dev.genba.agent.intake.ScanIntake;
+import dev.genba.agent.logs.JournalTail;
+import dev.genba.agent.logs.LogBuffer;
+import dev.genba.agent.logs.LogShipper;
+import dev.genba.agent.outbox.Destination;
+import dev.genba.agent.outbox.GroupCommitter;
+import dev.genba.agent.outbox.OutboxStore;
+import dev.genba.agent.status.StatusBacklog;
+import dev.genba.agent.status.StatusReporter;
+import dev.genba.agent.status.SystemSampler;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * {@code genba-agent run}: every component wired by hand, started in dependency order and
+ * stopped in reverse. Intake stops first, so nothing is acknowledged that is not committed.
+ */
+public final class GenbaAgent implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(GenbaAgent.class.getName());
+    private static final long FIRST_STATUS_DELAY_MS = 5_000;
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private IntakeServer intake;
+
+    private GenbaAgent() {
+    }
+
+    /** Starts everything; {@code logs} also receives the agent's own warnings (see ConsoleFormat). */
+    public static GenbaAgent start(AgentFileConfig file, LogBuffer logs, Clock clock) {
+        GenbaAgent agent = new GenbaAgent();
+        try {
+            agent.wire(file, logs, clock);
+            return agent;
+        } catch (RuntimeException e) {
+            agent.close();
+            throw e;
+        }
+    }
+
+    private void wire(AgentFileConfig file, LogBuffer logs, Clock clock) {
+        String version = AgentVersion.current();
+        AgentDatabase database = AgentDatabase.open(file.outboxFile());
+        started.push(database);
+        ConfigStore configStore = new ConfigStore(file.serverConfigFile());
+        LiveSettings settings = new LiveSettings(file, configStore.load());
+        OutboxStore outbox = new OutboxStore(database, file.outboxMaxRows());
+        AgentHttp http = new AgentHttp(file.clientKey(), version);
+        ServerContact contact = new ServerContact(clock);
+
+        Delivery delivery = new Delivery(outbox, settings, http, file.maxBackoffMs(), clock);
+        delivery.start();
+        started.push(delivery);
+
+        GroupCommitter committer = new GroupCommitter(outbox, () -> destinationsFor(settings), delivery::newScans, clock);
+        started.push(committer);
+        intake = IntakeServer.start(file.intakePort(), new ScanIntake(file.clientId(), clock), committer);
+        started.push(intake);
+
+        ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "agent-jobs");
+            thread.setDaemon(true);
+            return thread;
+        });
+        started.push(() -> {
+            scheduler.shutdownNow();
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        });
+        ConfigPoller poller = new ConfigPoller(settings, configStore, http, contact);
+        StatusBacklog backlog = new StatusBacklog(database, StatusBacklog.MAX_REPORTS);
+        StatusReporter status = new StatusReporter(settings, new SystemSampler(Path.of("/")), outbox, backlog,
+                destination -> delivery.latency(destination).summary(), logs::dropped, http, contact, clock, version);
+        LogShipper shipper = new LogShipper(logs, http, file.serverUrl(), file.clientId(),
+                () -> settings.current().timeoutMs());
+        new PeriodicJob("config poll", poller::poll,
+                () -> settings.current().configPollIntervalS() * 1000L, scheduler).start(0);
+        new PeriodicJob("status report", status::tick,
+                () -> settings.current().statusIntervalS() * 1000L, scheduler).start(FIRST_STATUS_DELAY_MS);
+        new PeriodicJob("log shipping", shipper::flush,
+                () -> settings.current().logFlushIntervalS() * 1000L, scheduler).start(1_000);
+
+        JournalTail journal = new JournalTail(file.journalUnits(), logs);
+        journal.start();
+        started.push(journal);
+        LOG.info("genba-agent " + version + " running as " + file.clientId() + ": intake on 127.0.0.1:" + intake.port()
+                + ", server " + file.serverUrl() + ", state in " + file.stateDir());
+    }
+
+    /**
+     * The primary always; the mirror while mirror mode is on and a mirror endpoint is set
+     * (decided when the scan is committed, so switching mirror mode affects new scans only).
+     */
+    public static List<Destination> destinationsFor(LiveSettings settings) {
+        AgentSettings current = settings.current();
+        return current.mirrorMode() && current.mirrorEndpoint() != null
+                ? List.of(Destination.PRIMARY, Destination.MIRROR) : List.of(Destination.PRIMARY);
+    }
+
+    public int intakePort() {
+        return intake.port();
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (Exception e) {
+                LOG.warning("while stopping: " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.genba.agent.cli;
+
+import dev.genba.agent.AgentVersion;
+import dev.genba.agent.config.AgentFileConfig;
+import dev.genba.agent.config.AgentSettings;
+import dev.genba.agent.outbox.DeadLetter;
+import dev.genba.agent.outbox.Destination;
+import dev.genba.agent.outbox.DestinationStats;
+import dev.genba.protocol.Json;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The facts {@code genba-agent status} shows, as text for people (local time) or JSON (UTC). */
+record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverConfigReceived,
+                   List<DestinationStats> destinations,
+                   Map<Destination, List<DeadLetter>> newestDeadLetters, long statusReportsWaiting, ServerProbe server,
+                   Instant now) {
+    private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z")
+            .withZone(ZoneId.systemDefault());
+
+    boolean needsAttention() {
+        return !server.reachable() || destinations.stream().anyMatch(d -> d.deadLetters() > 0 || d.lastError() != null);
+    }
+
+    String toText() {
+        StringBuilder text = new StringBuilder();
+        text.append("genba-agent ").append(AgentVersion.current()).append(" as ").append(file.clientId()).append('\n');
+        text.append("config:   ").append(!serverConfigReceived
+                ? "no configuration received from the server yet, using " + file.source()
+                : "version " + settings.configVersion() + " from the server (kept in " + file.serverConfigFile() + ")")
+                .append('\n');
+        text.append("server:   ").append(file.serverUrl()).append(server.reachable() ? " reachable (" : " NOT reachable (")
+                .append(server.detail()).append(")\n");
+        text.append("mirror:   ").append(settings.mirrorMode() ? "on" : "off").append('\n');
+        text.append('\n').append(String.format("%-12s %8s  %-14s %12s  %-25s %s%n", "DESTINATION", "PENDING",
+                "OLDEST", "DEAD LETTERS", "LAST SUCCESS", "ENDPOINT"));
+        for (DestinationStats stats : destinations) {
+            String endpoint = stats.destination().endpoint(settings);
+            text.append(String.format("%-12s %8d  %-14s %12d  %-25s %s%n", stats.destination().key(), stats.pending(),
+                    stats.oldestPending() == null ? "-" : age(Duration.between(stats.oldestPending(), now)),
+                    stats.deadLetters(), stats.lastSuccess() == null ? "never" : LOCAL.format(stats.lastSuccess()),
+                    endpoint == null ? "(none configured)" : endpoint));
+        }
+        for (DestinationStats stats : destinations) {
+            if (stats.lastError() != null) {
+                text.append("\n").append(stats.destination().key()).append(" last error at ")
+                        .append(LOCAL.format(stats.lastErrorAt())).append(":\n  ").append(stats.lastError()).append('\n');
+            }
+        }
+        if (destinations.stream().anyMatch(d -> d.deadLetters() > 0)) {
+            text.append("\nDead letters are scans a destination refused for good; they are kept in ")
+                    .append(file.outboxFile()).append(" (table dead_letters) for an operator to check. Newest:\n");
+            newestDeadLetters.forEach((destination, letters) -> letters.forEach(letter -> text.append("  ")
+                    .append(destination.key()).append(' ').append(letter.scanId()).append(' ')
+                    .append(LOCAL.format(letter.failedAt())).append(": ").append(letter.reason()).append('\n')));
+        }
+        text.append("\nstatus reports waiting to be sent: ").append(statusReportsWaiting).append('\n');
+        return text.toString();
+    }
+
+    String toJson() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("agent_version", AgentVersion.current());
+        json.put("client_id", file.clientId());
+        json.put("config_version", settings.configVersion());
+        json.put("server_url", file.serverUrl());
+        json.put("server_reachable", server.reachable());
+        json.put("server_detail", server.detail());
+        json.put("mirror_mode", settings.mirrorMode());
+        Map<String, Object> perDestination = new LinkedHashMap<>();
+        for (DestinationStats stats : destinations) {
+            Map<String, Object> facts = new LinkedHashMap<>();
+            facts.put("endpoint", stats.destination().endpoint(settings));
+            facts.put("pending", stats.pending());
+            facts.put("oldest_pending_s", stats.oldestPending() == null ? null
+                    : Math.max(0, Duration.between(stats.oldestPending(), now).toSeconds()));
+            facts.put("dead_letters", stats.deadLetters());
+            facts.put("last_success_at", stats.lastSuccess());
+            facts.put("last_error", stats.lastError());
+            facts.put("last_error_at", stats.lastErrorAt());
+            perDestination.put(stats.destination().key(), facts);
+        }
+        json.put("destinations", perDestination);
+        json.put("status_reports_waiting", statusReportsWaiting);
+        return Json.write(json);
+    }
+
+    private static String age(Duration age) {
+        long seconds = Math.max(0, age.toSeconds());
+        if (seconds < 120) {
+            return seconds + " s";
+        }
+        if (seconds < 7200) {
+            return seconds / 60 + " min";
+        }
+        return seconds / 3600 + " h " + seconds % 3600 / 60 + " min";
+    }
+}

@@ -1,0 +1,19 @@
+package dev.genba.agent.cli;
+
+import dev.genba.agent.config.AgentFileConfig;
+import dev.genba.agent.config.ConfigLoader;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** {@code --config FILE}, shared by every subcommand; warnings about ignored keys go to stderr. */
+public final class ConfigOption {
+    @Option(names = "--config", paramLabel = "FILE", defaultValue = "/etc/genba/agent.json",
+            description = "agent configuration file (default: ${DEFAULT-VALUE}); GENBA_AGENT_<KEY> variables override it")
+    Path file;
+
+    AgentFileConfig load() {
+        ConfigLoader.Loaded loaded = new ConfigLoader(System.getenv()).load(file);
+        loaded.warnings().forEach(System.err::println);
+        return loaded.config();
+    }
+}

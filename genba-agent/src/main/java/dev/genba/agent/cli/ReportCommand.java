@@ -1,0 +1,52 @@
+package dev.genba.agent.cli;
+
+import dev.genba.agent.AgentVersion;
+import dev.genba.agent.config.AgentFileConfig;
+import dev.genba.agent.config.ConfigStore;
+import dev.genba.agent.config.LiveSettings;
+import dev.genba.agent.config.ServerContact;
+import dev.genba.agent.db.AgentDatabase;
+import dev.genba.agent.http.AgentHttp;
+import dev.genba.agent.outbox.OutboxStore;
+import dev.genba.agent.status.StatusBacklog;
+import dev.genba.agent.status.StatusReporter;
+import dev.genba.agent.status.SystemSampler;
+import dev.genba.protocol.Json;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = "Send one status report to the server now and print it. Exit 1 when the server does not take it.")
+final class ReportCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOption config;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        AgentFileConfig file = config.load();
+        LiveSettings settings = new LiveSettings(file, new ConfigStore(file.serverConfigFile()).load());
+        ServerContact contact = new ServerContact(Clock.systemUTC());
+        try (AgentDatabase database = AgentDatabase.open(file.outboxFile())) {
+            StatusReporter reporter = new StatusReporter(settings, new SystemSampler(Path.of("/")),
+                    new OutboxStore(database, file.outboxMaxRows()), new StatusBacklog(database, StatusBacklog.MAX_REPORTS),
+                    destination -> null, () -> 0, new AgentHttp(file.clientKey(), AgentVersion.current()), contact,
+                    Clock.systemUTC(), AgentVersion.current());
+            String report = Json.write(reporter.sample().toJson());
+            spec.commandLine().getOut().println(report);
+            if (reporter.send(report) == StatusReporter.SendResult.TAKEN) {
+                spec.commandLine().getOut().println("sent to " + file.serverUrl() + "/api/clients/status");
+                return ExitCodes.OK;
+            }
+            spec.commandLine().getErr().println("the server did not take the report: " + contact.state().problem());
+            return ExitCodes.PROBLEM;
+        }
+    }
+}

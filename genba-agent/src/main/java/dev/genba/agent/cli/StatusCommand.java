@@ -1,0 +1,67 @@
+package dev.genba.agent.cli;
+
+import dev.genba.agent.AgentVersion;
+import dev.genba.agent.config.AgentFileConfig;
+import dev.genba.agent.config.AgentSettings;
+import dev.genba.agent.config.ConfigStore;
+import dev.genba.agent.config.LiveSettings;
+import dev.genba.agent.db.AgentDatabase;
+import dev.genba.agent.http.AgentHttp;
+import dev.genba.agent.outbox.DeadLetter;
+import dev.genba.agent.outbox.Destination;
+import dev.genba.agent.outbox.DestinationStats;
+import dev.genba.agent.outbox.OutboxStore;
+import dev.genba.agent.status.StatusBacklog;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show destinations, pending scans and the oldest one's age, dead letters, last success,"
+                + " configuration version and whether the server answers. Exit 1 when something needs attention.")
+final class StatusCommand implements Callable<Integer> {
+    private static final int NEWEST_DEAD_LETTERS = 5;
+
+    @Mixin
+    ConfigOption config;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "print the facts as one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        AgentFileConfig file = config.load();
+        LiveSettings live = new LiveSettings(file, new ConfigStore(file.serverConfigFile()).load());
+        AgentSettings settings = live.current();
+        AgentStatus status;
+        try (AgentDatabase database = AgentDatabase.open(file.outboxFile())) {
+            OutboxStore outbox = new OutboxStore(database, file.outboxMaxRows());
+            Map<Destination, DestinationStats> stats = outbox.stats();
+            Map<Destination, List<DeadLetter>> newestDeadLetters = new EnumMap<>(Destination.class);
+            for (Destination destination : Destination.values()) {
+                newestDeadLetters.put(destination, outbox.deadLetters(destination, NEWEST_DEAD_LETTERS));
+            }
+            ServerProbe probe = ServerProbe.check(new AgentHttp(file.clientKey(), AgentVersion.current()), file.serverUrl());
+            long reportsWaiting = new StatusBacklog(database, StatusBacklog.MAX_REPORTS).size();
+            status = new AgentStatus(file, settings, live.serverConfig().isPresent(), new ArrayList<>(stats.values()),
+                    newestDeadLetters, reportsWaiting, probe, Clock.systemUTC().instant());
+        }
+        if (json) {
+            spec.commandLine().getOut().println(status.toJson());
+        } else {
+            spec.commandLine().getOut().print(status.toText());
+        }
+        return status.needsAttention() ? ExitCodes.PROBLEM : ExitCodes.OK;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.genba.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.genba.agent.config.AgentFileConfig;
+import dev.genba.agent.logs.LogBuffer;
+import dev.genba.agent.testing.FakeGenbaServer;
+import dev.genba.agent.testing.TestConfig;
+import dev.genba.protocol.Json;
+import dev.genba.protocol.LogBatch;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole agent in this JVM against two stand-in servers. */
+class GenbaAgentTest {
+    @TempDir
+    Path directory;
+
+    private static String post(int port, String tag) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) new URL("http://127.0.0.1:" + port + "/scans").openConnection();
+        connection.setRequestMethod("POST");
+        connection.setDoOutput(true);
+        connection.setRequestProperty("Content-Type", "application/json");
+        try (OutputStream out = connection.getOutputStream()) {
+            out.write(("{\"payload\": {\"tag_id\": \"" + tag + "\", \"location\": \"L\"}}").getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(connection.getResponseCode()).isEqualTo(202);
+        try (InputStream in = connection.getInputStream()) {
+            return (String) ((Map<?, ?>) Json.parse(in.readAllBytes())).get("scan_id");
+        }
+    }
+
+    @Test
+    void takes_scans_applies_the_servers_mirror_config_and_reports_status_and_logs() throws Exception {
+        try (FakeGenbaServer genba = new FakeGenbaServer(); FakeGenbaServer windowA = new FakeGenbaServer()) {
+            genba.agentConfig("\"v3\"", Map.of("config_version", 3L, "mirror_mode", true,
+                    "mirror_endpoint", windowA.scansEndpoint()));
+            AgentFileConfig file = TestConfig.load(TestConfig.write(directory, genba.url(), ""));
+            LogBuffer logs = new LogBuffer(100);
+            logs.add(new LogBatch.Entry("error", "scanner app crashed", Map.of(), Instant.now(), null));
+
+            try (GenbaAgent agent = GenbaAgent.start(file, logs, Clock.systemUTC())) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> genba.configIfNoneMatch().size() >= 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> file.serverConfigFile().toFile().exists());
+                String scanId = post(agent.intakePort(), "TAG-1");
+
+                await().atMost(Duration.ofSeconds(10)).until(() -> genba.storedScanIds().contains(scanId)
+                        && windowA.storedScanIds().contains(scanId));
+                await().atMost(Duration.ofSeconds(20)).until(() -> !genba.statusReports().isEmpty());
+                await().atMost(Duration.ofSeconds(10)).until(() -> !genba.logLines().isEmpty());
+            }
+
+            assertThat(genba.statusReports().get(0).configVersion()).isEqualTo(3);
+            assertThat(genba.logLines().get(0).message()).isEqualTo("scanner app crashed");
+        }
+    }
+}

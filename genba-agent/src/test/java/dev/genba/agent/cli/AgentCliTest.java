@@ -1,0 +1,134 @@
+package dev.genba.agent.cli;
+
+import static dev.genba.agent.testing.JsonObjects.object;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.genba.agent.db.AgentDatabase;
+import dev.genba.agent.outbox.Destination;
+import dev.genba.agent.outbox.OutboxStore;
+import dev.genba.agent.outbox.QueuedScan;
+import dev.genba.agent.outbox.Rejection;
+import dev.genba.agent.testing.FakeGenbaServer;
+import dev.genba.agent.testing.TestConfig;
+import dev.genba.protocol.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentCliTest {
+    @TempDir
+    Path directory;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exitCode = AgentCli.execute(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    @Test
+    void bad_configuration_prints_one_sentence_per_problem_and_exits_2() throws Exception {
+        Path config = directory.resolve("agent.json");
+        Files.writeString(config, "{\"client_id\": \"HANDHELD-01\", \"client_key\": \"secret-value\", \"timeout_ms\": 0}");
+
+        Run run = run("status", "--config", config.toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err().lines()).containsExactly(
+                "config " + config + ": server_url is required (the Genba server, like http://raspi-server.local:8501)",
+                "config " + config + ": timeout_ms must be between 100 and 600000, got 0");
+        assertThat(run.err() + run.out()).doesNotContain("secret-value");
+    }
+
+    @Test
+    void scan_writes_the_outbox_without_a_running_agent() throws Exception {
+        Path config = TestConfig.write(directory, "http://127.0.0.1:9",
+                "\"mirror_mode\": true, \"mirror_endpoint\": \"http://window-a.local:8501/api/v1/scans\"");
+
+        Run run = run("scan", "--config", config.toString(), "--tag", "TAG-9", "--location", "SHELF-01", "--lot", "LOT-1");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).startsWith("queued scan ").endsWith(" for primary and mirror\n");
+        try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+            OutboxStore outbox = new OutboxStore(database, 1_000);
+            assertThat(outbox.pendingScanIds(Destination.PRIMARY)).hasSize(1);
+            assertThat(outbox.nextBatch(Destination.PRIMARY, 1, 10_000, false).get(0).body()).contains("\"lot\":\"LOT-1\"");
+        }
+    }
+
+    @Test
+    void scan_without_a_location_is_a_usage_error() throws Exception {
+        Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");
+
+        Run run = run("scan", "--config", config.toString(), "--tag", "TAG-9");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("Missing required option: '--location=<location>'");
+    }
+
+    @Test
+    void status_shows_pending_scans_and_exits_1_while_the_server_is_unreachable() throws Exception {
+        Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");
+        run("scan", "--config", config.toString(), "--tag", "T", "--location", "L");
+
+        Run text = run("status", "--config", config.toString());
+        Run json = run("status", "--json", "--config", config.toString());
+
+        assertThat(text.exitCode()).isEqualTo(1);
+        assertThat(text.out()).contains("NOT reachable").containsPattern("primary +1 ");
+        Map<?, ?> facts = (Map<?, ?>) Json.parse(json.out());
+        assertThat(facts.get("server_reachable")).isEqualTo(false);
+        assertThat(object(object(facts.get("destinations")).get("primary"))).containsEntry("pending", 1L);
+    }
+
+    @Test
+    void status_lists_the_newest_dead_letters_with_their_reason() throws Exception {
+        try (FakeGenbaServer server = new FakeGenbaServer()) {
+            Path config = TestConfig.write(directory, server.url(), "");
+            try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+                OutboxStore outbox = new OutboxStore(database, 1_000);
+                outbox.enqueue(List.of(new QueuedScan("scan-1", "{}")), List.of(Destination.PRIMARY), Instant.now());
+                long id = outbox.nextBatch(Destination.PRIMARY, 1, 10_000, false).get(0).id();
+                outbox.settle(Destination.PRIMARY, server.scansEndpoint(), List.of(),
+                        List.of(new Rejection(id, 400, "payload.tag_id is not a known tag")), Instant.now());
+            }
+
+            Run run = run("status", "--config", config.toString());
+
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.out()).containsPattern("primary +0  - +1 ")
+                    .contains("primary scan-1 ").contains(": payload.tag_id is not a known tag");
+        }
+    }
+
+    @Test
+    void status_exits_0_when_the_server_answers_and_nothing_is_wrong() throws Exception {
+        try (FakeGenbaServer server = new FakeGenbaServer()) {
+            Path config = TestConfig.write(directory, server.url(), "");
+
+            Run run = run("status", "--config", config.toString());
+
+            assertThat(run.exitCode()).isZero();
+            assertThat(run.out()).contains("reachable (HTTP 200").contains("mirror:   off");
+        }
+    }
+
+    @Test
+    void every_command_has_help() {
+        for (String command : new String[] {"run", "scan", "status", "report"}) {
+            Run run = run(command, "--help");
+            assertThat(run.exitCode()).isZero();
+            assertThat(run.out()).contains("--config");
+        }
+        assertThat(run("--help").out()).contains("run", "scan", "status", "report");
+    }
+}

@@ -1,0 +1,114 @@
+package dev.genba.agent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.genba.agent.http.AgentHttp;
+import dev.genba.agent.testing.FakeGenbaServer;
+import dev.genba.agent.testing.TestConfig;
+import dev.genba.protocol.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigPollerTest {
+    private static final String VERSION_7 = """
+            {"config_version": 7, "primary_endpoint": null, "mirror_endpoint": "http://window-b.local:8501/api/v1/scans",
+             "mirror_mode": true, "timeout_ms": 2000, "retry": {"max_attempts": 4, "backoff_ms": 100},
+             "status_interval_s": 30, "config_poll_interval_s": 15, "log_flush_interval_s": 5}
+            """;
+
+    @TempDir
+    Path directory;
+
+    private FakeGenbaServer server;
+    private AgentFileConfig file;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new FakeGenbaServer();
+        file = TestConfig.load(TestConfig.write(directory, server.url(),
+                "\"primary_endpoint\": \"http://window-a.local:8501/api/v1/scans\""));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> wire(String json) {
+        return (Map<String, Object>) Json.parse(json);
+    }
+
+    private ConfigPoller poller(LiveSettings settings) {
+        return new ConfigPoller(settings, new ConfigStore(file.serverConfigFile()), new AgentHttp("test-key-0001", "test"),
+                new ServerContact(Clock.systemUTC()));
+    }
+
+    @Test
+    void applies_a_new_configuration_live_and_then_asks_with_if_none_match() {
+        server.agentConfig("\"v7\"", wire(VERSION_7));
+        LiveSettings settings = new LiveSettings(file, new ConfigStore(file.serverConfigFile()).load());
+        AtomicInteger changes = new AtomicInteger();
+        settings.onChange(changes::incrementAndGet);
+        assertThat(settings.current().mirrorMode()).isFalse();
+
+        assertThat(poller(settings).poll()).isEqualTo(ConfigPoller.Result.CHANGED);
+        assertThat(poller(settings).poll()).isEqualTo(ConfigPoller.Result.UNCHANGED);
+
+        AgentSettings current = settings.current();
+        assertThat(changes).hasValue(1);
+        assertThat(current.configVersion()).isEqualTo(7);
+        assertThat(current.mirrorMode()).isTrue();
+        assertThat(current.primaryEndpoint()).isEqualTo(server.url() + "/api/v1/scans");
+        assertThat(current.mirrorEndpoint()).isEqualTo("http://window-b.local:8501/api/v1/scans");
+        assertThat(current.maxAttempts()).isEqualTo(4);
+        assertThat(current.configPollIntervalS()).isEqualTo(15);
+        assertThat(server.configIfNoneMatch()).containsExactly("null", "\"v7\"");
+    }
+
+    @Test
+    void keys_the_server_does_not_send_keep_the_file_values() {
+        server.agentConfig("\"v2\"", wire("{\"config_version\": 2, \"mirror_mode\": true}"));
+        LiveSettings settings = new LiveSettings(file, Optional.empty());
+
+        poller(settings).poll();
+
+        assertThat(settings.current().mirrorMode()).isTrue();
+        assertThat(settings.current().primaryEndpoint()).isEqualTo("http://window-a.local:8501/api/v1/scans");
+    }
+
+    @Test
+    void starts_from_the_saved_configuration_when_the_server_is_away() throws Exception {
+        server.agentConfig("\"v7\"", wire(VERSION_7));
+        poller(new LiveSettings(file, Optional.empty())).poll();
+        server.close();
+
+        LiveSettings restarted = new LiveSettings(file, new ConfigStore(file.serverConfigFile()).load());
+        ConfigPoller.Result result = poller(restarted).poll();
+
+        assertThat(result).isEqualTo(ConfigPoller.Result.FAILED);
+        assertThat(restarted.current().configVersion()).isEqualTo(7);
+        assertThat(restarted.current().mirrorMode()).isTrue();
+        assertThat(Files.readString(file.serverConfigFile())).contains("\"etag\":\"\\\"v7\\\"\"");
+        assertThat(file.serverConfigFile().resolveSibling("config.json.tmp")).doesNotExist();
+    }
+
+    @Test
+    void an_invalid_configuration_is_ignored_and_the_previous_one_kept() {
+        server.agentConfig("\"bad\"", wire("{\"config_version\": 9, \"timeout_ms\": 1}"));
+        LiveSettings settings = new LiveSettings(file, Optional.empty());
+
+        assertThat(poller(settings).poll()).isEqualTo(ConfigPoller.Result.FAILED);
+
+        assertThat(settings.current().configVersion()).isZero();
+        assertThat(file.serverConfigFile()).doesNotExist();
+    }
+}

@@ -1,0 +1,218 @@
+package dev.genba.agent.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.genba.agent.config.AgentFileConfig;
+import dev.genba.agent.config.LiveSettings;
+import dev.genba.agent.db.AgentDatabase;
+import dev.genba.agent.http.AgentHttp;
+import dev.genba.agent.intake.ScanIntake;
+import dev.genba.agent.outbox.Destination;
+import dev.genba.agent.outbox.OutboxStore;
+import dev.genba.agent.outbox.QueuedScan;
+import dev.genba.agent.testing.FakeGenbaServer;
+import dev.genba.agent.testing.TestConfig;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Drives the workers step by step (no threads) against stand-in servers. */
+class DeliveryWorkerTest {
+    private static final List<Destination> BOTH = List.of(Destination.PRIMARY, Destination.MIRROR);
+
+    @TempDir
+    Path directory;
+
+    private FakeGenbaServer primaryServer;
+    private FakeGenbaServer mirrorServer;
+    private AgentDatabase database;
+    private OutboxStore outbox;
+    private final ScanIntake intake = new ScanIntake("HANDHELD-01", Clock.systemUTC());
+
+    @BeforeEach
+    void start() throws Exception {
+        primaryServer = new FakeGenbaServer();
+        mirrorServer = new FakeGenbaServer();
+        database = AgentDatabase.open(directory.resolve("outbox.db"));
+        outbox = new OutboxStore(database, 100_000);
+    }
+
+    @AfterEach
+    void stop() {
+        database.close();
+        primaryServer.close();
+        mirrorServer.close();
+    }
+
+    private LiveSettings settings(String extraJson) throws Exception {
+        AgentFileConfig file = TestConfig.load(TestConfig.write(directory, primaryServer.url(), extraJson));
+        return new LiveSettings(file, Optional.empty());
+    }
+
+    private LiveSettings mirrorSettings() throws Exception {
+        return settings("\"mirror_mode\": true, \"mirror_endpoint\": \"" + mirrorServer.scansEndpoint() + "\"");
+    }
+
+    private DeliveryWorker worker(Destination destination, LiveSettings settings, DeliveryWorker primary) {
+        return new DeliveryWorker(destination, outbox, settings, new ScanSender(new AgentHttp("test-key-0001", "test")),
+                new LatencyTracker(Clock.systemUTC()), primary == null ? () -> false : primary::failing, 200,
+                Clock.systemUTC());
+    }
+
+    private List<String> enqueue(int count, String tagPrefix, List<Destination> destinations) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            QueuedScan scan = intake.fromFields(Map.of("tag_id", tagPrefix + i, "location", "SHELF-03"));
+            outbox.enqueue(List.of(scan), destinations, Clock.systemUTC().instant());
+            ids.add(scan.scanId());
+        }
+        return ids;
+    }
+
+    /** Runs steps until the worker is idle; returns how many failed steps it went through. */
+    private static int runUntilIdle(DeliveryWorker worker) {
+        int failures = 0;
+        for (int step = 0; step < 100; step++) {
+            long wait = worker.deliverOnce();
+            if (wait == DeliveryWorker.IDLE_POLL_MS) {
+                return failures;
+            }
+            if (wait > 0) {
+                failures++;
+            }
+        }
+        throw new AssertionError("worker did not become idle in 100 steps");
+    }
+
+    @Test
+    void delivers_every_scan_in_order_in_batches_to_a_genba_server() throws Exception {
+        List<String> ids = enqueue(1_500, "T", List.of(Destination.PRIMARY));
+
+        runUntilIdle(worker(Destination.PRIMARY, settings(""), null));
+
+        assertThat(primaryServer.storedScanIds()).containsExactlyElementsOf(ids);
+        assertThat(primaryServer.paths()).containsOnly("POST /api/v1/scans/batch").hasSize(2);
+        assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isZero();
+        assertThat(outbox.stats().get(Destination.PRIMARY).lastSuccess()).isNotNull();
+    }
+
+    @Test
+    void keeps_scans_while_the_server_fails_and_delivers_them_once_it_is_back() throws Exception {
+        List<String> ids = enqueue(20, "T", List.of(Destination.PRIMARY));
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
+        primaryServer.forceStatus(503);
+
+        assertThat(primary.deliverOnce()).isPositive();
+        assertThat(primary.deliverOnce()).isPositive();
+        assertThat(primary.failing()).isTrue();
+        assertThat(outbox.stats().get(Destination.PRIMARY).lastError()).contains("HTTP 503");
+        primaryServer.forceStatus(0);
+        runUntilIdle(primary);
+
+        assertThat(primaryServer.arrivals()).containsExactlyElementsOf(ids);
+        assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isZero();
+        assertThat(outbox.stats().get(Destination.PRIMARY).lastError()).isNull();
+    }
+
+    @Test
+    void an_auth_failure_is_retried_never_dead_lettered() throws Exception {
+        enqueue(3, "T", List.of(Destination.PRIMARY));
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
+        primaryServer.forceStatus(401);
+
+        primary.deliverOnce();
+        primary.deliverOnce();
+
+        assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isEqualTo(3);
+        assertThat(outbox.stats().get(Destination.PRIMARY).deadLetters()).isZero();
+        assertThat(outbox.stats().get(Destination.PRIMARY).lastError()).contains("refused this device's key");
+    }
+
+    @Test
+    void a_scan_the_server_refuses_goes_to_dead_letters_and_the_rest_is_delivered() throws Exception {
+        List<String> good = new ArrayList<>(enqueue(2, "T", List.of(Destination.PRIMARY)));
+        List<String> bad = enqueue(1, "BAD", List.of(Destination.PRIMARY));
+        good.addAll(enqueue(2, "U", List.of(Destination.PRIMARY)));
+
+        runUntilIdle(worker(Destination.PRIMARY, settings(""), null));
+
+        assertThat(primaryServer.storedScanIds()).containsExactlyElementsOf(good);
+        assertThat(outbox.deadLetters(Destination.PRIMARY, 10)).singleElement()
+                .satisfies(letter -> assertThat(letter.scanId()).isEqualTo(bad.get(0)))
+                .satisfies(letter -> assertThat(letter.reason()).contains("is not a known tag"));
+    }
+
+    @Test
+    void a_server_without_the_batch_route_gets_one_post_per_scan_and_refusals_are_dead_lettered() throws Exception {
+        primaryServer.batchRoute(false);
+        List<String> good = new ArrayList<>(enqueue(3, "T", List.of(Destination.PRIMARY)));
+        enqueue(1, "BAD", List.of(Destination.PRIMARY));
+        good.addAll(enqueue(2, "U", List.of(Destination.PRIMARY)));
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
+
+        runUntilIdle(primary);
+        enqueue(1, "V", List.of(Destination.PRIMARY));
+        runUntilIdle(primary);
+
+        assertThat(primaryServer.storedScanIds()).hasSize(6).startsWith(good.toArray(String[]::new));
+        assertThat(primaryServer.paths().stream().filter(path -> path.endsWith("/batch"))).hasSize(1);
+        assertThat(outbox.stats().get(Destination.PRIMARY).deadLetters()).isEqualTo(1);
+    }
+
+    @Test
+    void in_mirror_mode_both_servers_receive_every_scan() throws Exception {
+        LiveSettings settings = mirrorSettings();
+        List<String> ids = enqueue(30, "T", BOTH);
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings, null);
+        DeliveryWorker mirror = worker(Destination.MIRROR, settings, primary);
+
+        assertThat(mirror.deliverOnce()).isEqualTo(DeliveryWorker.IDLE_POLL_MS);
+        runUntilIdle(primary);
+        runUntilIdle(mirror);
+
+        assertThat(primaryServer.storedScanIds()).containsExactlyElementsOf(ids);
+        assertThat(mirrorServer.storedScanIds()).containsExactlyElementsOf(ids);
+    }
+
+    @Test
+    void a_mirror_that_is_down_catches_up_without_holding_back_the_primary() throws Exception {
+        LiveSettings settings = mirrorSettings();
+        List<String> ids = enqueue(10, "T", BOTH);
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings, null);
+        DeliveryWorker mirror = worker(Destination.MIRROR, settings, primary);
+        mirrorServer.forceStatus(500);
+
+        runUntilIdle(primary);
+        assertThat(mirror.deliverOnce()).isPositive();
+        assertThat(outbox.stats().get(Destination.MIRROR).pending()).isEqualTo(10);
+        mirrorServer.forceStatus(0);
+        runUntilIdle(mirror);
+
+        assertThat(primaryServer.storedScanIds()).containsExactlyElementsOf(ids);
+        assertThat(mirrorServer.storedScanIds()).containsExactlyElementsOf(ids);
+    }
+
+    @Test
+    void a_primary_that_is_down_does_not_hold_back_the_mirror() throws Exception {
+        LiveSettings settings = mirrorSettings();
+        List<String> ids = enqueue(10, "T", BOTH);
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings, null);
+        DeliveryWorker mirror = worker(Destination.MIRROR, settings, primary);
+        primaryServer.forceStatus(503);
+
+        primary.deliverOnce();
+        runUntilIdle(mirror);
+        primaryServer.forceStatus(0);
+        runUntilIdle(primary);
+
+        assertThat(mirrorServer.storedScanIds()).containsExactlyElementsOf(ids);
+        assertThat(primaryServer.storedScanIds()).containsExactlyElementsOf(ids);
+    }
+}
