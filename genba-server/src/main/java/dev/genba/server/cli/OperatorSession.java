@@ -19,11 +19,14 @@ public final class OperatorSession implements AutoCloseable {
     private final GenbaConfig config;
     private final EmbeddedDatabase ownEmbedded;
     private final Database database;
+    private final DbTarget target;
     private final AuditLog audit;
     private final int migrationsApplied;
 
-    private OperatorSession(GenbaConfig config, EmbeddedDatabase ownEmbedded, Database database, int migrationsApplied) {
+    private OperatorSession(GenbaConfig config, EmbeddedDatabase ownEmbedded, Database database, DbTarget target,
+                            int migrationsApplied) {
         this.config = config;
+        this.target = target;
         this.migrationsApplied = migrationsApplied;
         this.ownEmbedded = ownEmbedded;
         this.database = database;
@@ -49,7 +52,7 @@ public final class OperatorSession implements AutoCloseable {
             database = Database.connect(target, 2, "genba-cli", null);
             database.checkReachable(target);
             int applied = database.migrate();
-            return new OperatorSession(config, started, database, applied);
+            return new OperatorSession(config, started, database, target, applied);
         } catch (RuntimeException e) {
             if (database != null) {
                 database.close();
@@ -71,6 +74,11 @@ public final class OperatorSession implements AutoCloseable {
 
     public Database database() {
         return database;
+    }
+
+    /** Where Genba's own database is (the embedded one included). */
+    public DbTarget target() {
+        return target;
     }
 
     /** Migrations this session had to apply (the schema is always current once open). */

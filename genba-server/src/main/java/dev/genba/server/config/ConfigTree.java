@@ -18,7 +18,7 @@ import java.util.Map;
 final class ConfigTree {
     private static final TypeReference<LinkedHashMap<String, Object>> TREE = new TypeReference<>() { };
     /** GENBA_* variables the launcher and the unit file use for themselves, not configuration. */
-    private static final java.util.Set<String> NOT_SETTINGS = java.util.Set.of("GENBA_JAVA_OPTS", "GENBA_HOME");
+    private static final java.util.Set<String> NOT_SETTINGS = java.util.Set.of("GENBA_JAVA_OPTS", "GENBA_HOME", "GENBA_CONFIG");
 
     private ConfigTree() {
     }

@@ -123,12 +123,9 @@ public final class RequestLog implements AutoCloseable {
             if (!Files.exists(file) || Files.size(file) == 0) {
                 return false;
             }
-            appender.stop();
-            try {
-                Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                appender.start();
-            }
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+            // The appender still holds the moved file open; give it a fresh file at the usual name.
+            appender.openFile(file.toString());
             return true;
         } finally {
             rotation.writeLock().unlock();

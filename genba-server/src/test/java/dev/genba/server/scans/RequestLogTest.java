@@ -74,6 +74,43 @@ class RequestLogTest {
         }
     }
 
+    @Test
+    void a_manual_rotation_while_writers_keep_writing_loses_no_line() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<Path> rotated = new java.util.ArrayList<>();
+        try (RequestLog log = new RequestLog(logs, TOKYO, 30)) {
+            List<Thread> writers = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                Thread writer = new Thread(() -> {
+                    while (writing.get()) {
+                        log.record(List.of(line("w"), line("w")));
+                        written.addAndGet(2);
+                    }
+                });
+                writer.start();
+                writers.add(writer);
+            }
+            for (int i = 0; i < 5; i++) {
+                Thread.sleep(100);
+                Path target = logs.resolve("mirror_requests.rotated-" + i + ".log");
+                if (log.rotateTo(target)) {
+                    rotated.add(target);
+                }
+            }
+            writing.set(false);
+            for (Thread writer : writers) {
+                writer.join();
+            }
+        }
+        long lines = Files.readAllLines(logs.resolve("mirror_requests.log")).size();
+        for (Path file : rotated) {
+            lines += Files.readAllLines(file).size();
+        }
+        assertThat(rotated).hasSize(5);
+        assertThat(lines).isEqualTo(written.get());
+    }
+
     private static String gunzip(Path file) throws Exception {
         try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -31,6 +31,7 @@ final class Failures {
             return failure.getClass().getSimpleName();
         }
         int newline = message.indexOf('\n');
-        return (newline < 0 ? message : message.substring(0, newline)).trim();
+        String line = (newline < 0 ? message : message.substring(0, newline)).trim();
+        return line.startsWith("ERROR: ") ? line.substring("ERROR: ".length()) : line;
     }
 }

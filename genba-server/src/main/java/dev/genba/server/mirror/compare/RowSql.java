@@ -35,12 +35,11 @@ final class RowSql {
     /** Boundaries splitting a random sample of the keys into {@code :chunks} equal parts. */
     String sampleBoundaries() {
         return """
-                SELECT min(key_bytes)
+                SELECT DISTINCT ON (tile) key_bytes
                   FROM (SELECT key_bytes, ntile(:chunks) OVER (ORDER BY key_bytes) AS tile
                           FROM (SELECT %s AS key_bytes FROM %s WHERE random() < :fraction) AS sampled) AS tiled
                  WHERE tile > 1
-                 GROUP BY tile
-                 ORDER BY 1
+                 ORDER BY tile, key_bytes
                 """.formatted(keyBytes(), from());
     }
 
@@ -57,12 +56,12 @@ final class RowSql {
     /** Points splitting each wanted range into {@code :parts} ranges of equal row counts. */
     String splitPoints() {
         return """
-                SELECT bucket, min(key_bytes) AS boundary
+                SELECT DISTINCT ON (bucket, tile) bucket, key_bytes AS boundary
                   FROM (SELECT bucket, key_bytes, ntile(:parts) OVER (PARTITION BY bucket ORDER BY key_bytes) AS tile
                           FROM (SELECT width_bucket(%s, %s) AS bucket, %s AS key_bytes FROM %s) AS ranged
                          WHERE bucket = ANY (CAST(:wanted AS int[]))) AS tiled
                  WHERE tile > 1
-                 GROUP BY bucket, tile
+                 ORDER BY bucket, tile, key_bytes
                 """.formatted(keyBytes(), THRESHOLDS, keyBytes(), from());
     }
 

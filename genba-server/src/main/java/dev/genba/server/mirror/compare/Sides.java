@@ -19,10 +19,15 @@ final class Sides {
 
     /** Both results; a failure on either side becomes a {@link SideFailure} naming that side. */
     <T> Pair<T> run(Function<SideQueries, T> work) {
-        CompletableFuture<T> onPrimary = CompletableFuture.supplyAsync(() -> work.apply(primary), executor);
+        return run(work, work);
+    }
+
+    /** Different work on each side, at once. */
+    <T> Pair<T> run(Function<SideQueries, T> primaryWork, Function<SideQueries, T> mirrorWork) {
+        CompletableFuture<T> onPrimary = CompletableFuture.supplyAsync(() -> primaryWork.apply(primary), executor);
         T onMirror;
         try {
-            onMirror = work.apply(mirror);
+            onMirror = mirrorWork.apply(mirror);
         } catch (RuntimeException e) {
             onPrimary.handle((result, failure) -> null).join();  // never leave a query running behind
             throw new SideFailure(mirror.side(), e);

@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -109,7 +108,7 @@ final class WindowCompare {
         for (int start = 0; start < Math.max(primaryKeys.size(), mirrorKeys.size()); start += batchSize) {
             List<List<String>> primaryBatch = slice(primaryKeys, start, batchSize);
             List<List<String>> mirrorBatch = slice(mirrorKeys, start, batchSize);
-            Pair<List<Row>> rows = sides.run(side -> side.rowsWithKeys(side.side().equals("primary") ? primaryBatch : mirrorBatch));
+            Pair<List<Row>> rows = sides.run(side -> side.rowsWithKeys(primaryBatch), side -> side.rowsWithKeys(mirrorBatch));
             primaryRows.addAll(rows.primary());
             mirrorRows.addAll(rows.mirror());
             batches++;
