@@ -19,6 +19,10 @@ import dev.genba.server.db.ServerLock;
 import dev.genba.server.clients.RetentionJob;
 import dev.genba.server.health.HealthRoutes;
 import dev.genba.server.http.HttpServer;
+import dev.genba.server.mirror.MirrorRotation;
+import dev.genba.server.mirror.MirrorRoutes;
+import dev.genba.server.mirror.MirrorScheduler;
+import dev.genba.server.mirror.MirrorService;
 import dev.genba.server.scans.PartLocationRoutes;
 import dev.genba.server.scans.RequestLog;
 import dev.genba.server.scans.ScanBatcher;
@@ -91,6 +95,7 @@ public final class GenbaServer implements AutoCloseable {
             int applied = database.migrate();
             log.info("database {} ready ({} migrations applied)", target.redacted(), applied);
 
+            AuditLog audit = new AuditLog(config.logsDir().resolve("audit.jsonl"), clock);
             DbEvents events = new DbEvents(target);
             CredentialCache credentials = new CredentialCache(events);
             AccessGuard guard = new AccessGuard(new DeviceKeyStore(database.jdbi()),
@@ -101,8 +106,17 @@ public final class GenbaServer implements AutoCloseable {
             ScanBatcher batcher = new ScanBatcher(database.jdbi(), 2, config.server().maxPendingScans(), registry);
             resources.push(batcher);
 
+            MirrorService mirror = new MirrorService(config, database.jdbi(), target, audit, clock);
+            MirrorRotation rotation = new MirrorRotation(config.logsDir(), mirror.files(), requestLog,
+                    config.server().timezone(), clock);
+            events.on(MirrorRotation.CHANNEL, request -> {
+                if (request != null) {
+                    mirror.store().markRotated(Long.parseLong(request), rotation.rotate());
+                }
+            });
             events.start();
             resources.push(events);
+            resources.push(new MirrorScheduler(mirror, clock).start());
             resources.push(new RetentionJob(database.jdbi(), config.retention(), clock).start());
 
             HttpServer http = new HttpServer(config.server().host(), config.server().port(), config.server().maxThreads(),
@@ -112,9 +126,9 @@ public final class GenbaServer implements AutoCloseable {
                             new ClientIntakeRoutes(guard, new ClientStatusStore(database.jdbi()),
                                     new ClientLogStore(database.jdbi()), clock,
                                     Duration.ofDays(config.retention().metricsDays())),
-                            new AgentConfigRoutes(guard, new AgentConfigStore(database.jdbi()))));
+                            new AgentConfigRoutes(guard, new AgentConfigStore(database.jdbi())),
+                            new MirrorRoutes(guard, mirror, config.server().timezone())));
             http.start();
-            AuditLog audit = new AuditLog(config.logsDir().resolve("audit.jsonl"), clock);
             audit.record("system", "server.start", "port " + http.port(), "ok",
                     Map.of("version", VERSION, "database", config.db().embedded() ? "embedded" : target.redacted()));
             log.info("Genba {} listening on {}:{}", VERSION, config.server().host(), http.port());
