@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.genba.protocol.Json;
 import dev.genba.server.db.DbTarget;
+import dev.genba.server.testing.Cli;
 import dev.genba.server.testing.TestPostgres;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,9 +21,6 @@ class GenbaCliTest {
     Path dir;
     private Path config;
 
-    record Run(int exitCode, String out, String err) {
-    }
-
     @BeforeEach
     void database() throws Exception {
         DbTarget target = TestPostgres.newDatabase();
@@ -33,7 +28,7 @@ class GenbaCliTest {
         Files.writeString(config, "{\"db\": {\"url\": \"" + target.jdbcUrl() + "\", \"user\": \"postgres\"}}");
     }
 
-    private Run genba(String... args) {
+    private Cli.Run genba(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         if (args.length > 0 && !args[0].startsWith("-")) {
             all.add("--config");
@@ -41,26 +36,14 @@ class GenbaCliTest {
             all.add("--data-dir");
             all.add(dir.toString());
         }
-        PrintStream originalOut = System.out;
-        PrintStream originalErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = GenbaCli.run(all.toArray(String[]::new));
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
+        return Cli.genba(all.toArray(String[]::new));
     }
 
     @Test
     void clients_add_prints_the_key_once_and_a_second_add_is_refused() {
-        Run added = genba("clients", "add", "HANDHELD-01", "--json");
-        Run again = genba("clients", "add", "HANDHELD-01");
-        Run listed = genba("clients", "list");
+        Cli.Run added = genba("clients", "add", "HANDHELD-01", "--json");
+        Cli.Run again = genba("clients", "add", "HANDHELD-01");
+        Cli.Run listed = genba("clients", "list");
 
         assertThat(added.exitCode()).isZero();
         Map<?, ?> json = (Map<?, ?>) Json.parse(added.out().trim());
@@ -75,8 +58,8 @@ class GenbaCliTest {
     void clients_revoke_reports_whether_there_was_anything_to_revoke() {
         genba("clients", "add", "HANDHELD-02");
 
-        Run revoked = genba("clients", "revoke", "HANDHELD-02");
-        Run twice = genba("clients", "revoke", "HANDHELD-02");
+        Cli.Run revoked = genba("clients", "revoke", "HANDHELD-02");
+        Cli.Run twice = genba("clients", "revoke", "HANDHELD-02");
 
         assertThat(revoked.exitCode()).isZero();
         assertThat(revoked.out()).contains("revoked");
@@ -86,7 +69,7 @@ class GenbaCliTest {
 
     @Test
     void an_invalid_client_name_is_an_error_with_the_rule() {
-        Run bad = genba("clients", "add", "bad name/..");
+        Cli.Run bad = genba("clients", "add", "bad name/..");
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err()).contains("letters, digits");
     }
@@ -95,15 +78,15 @@ class GenbaCliTest {
     void agent_config_set_checks_keys_and_values_and_show_prints_what_agents_get() {
         genba("clients", "add", "HANDHELD-03");
 
-        Run unknownKey = genba("agent-config", "set", "mirror_mod", "true");
-        Run badValue = genba("agent-config", "set", "timeout_ms", "soon");
-        Run outOfRange = genba("agent-config", "set", "retry.max_attempts", "0");
-        Run badUrl = genba("agent-config", "set", "mirror_endpoint", "ftp://x");
-        Run unknownClient = genba("agent-config", "set", "timeout_ms", "5000", "--client", "NOPE");
-        Run fleet = genba("agent-config", "set", "mirror_mode", "true");
-        Run own = genba("agent-config", "set", "timeout_ms", "5000", "--client", "HANDHELD-03");
-        Run shown = genba("agent-config", "show", "--client", "HANDHELD-03", "--json");
-        Run table = genba("agent-config", "show", "--client", "HANDHELD-03");
+        Cli.Run unknownKey = genba("agent-config", "set", "mirror_mod", "true");
+        Cli.Run badValue = genba("agent-config", "set", "timeout_ms", "soon");
+        Cli.Run outOfRange = genba("agent-config", "set", "retry.max_attempts", "0");
+        Cli.Run badUrl = genba("agent-config", "set", "mirror_endpoint", "ftp://x");
+        Cli.Run unknownClient = genba("agent-config", "set", "timeout_ms", "5000", "--client", "NOPE");
+        Cli.Run fleet = genba("agent-config", "set", "mirror_mode", "true");
+        Cli.Run own = genba("agent-config", "set", "timeout_ms", "5000", "--client", "HANDHELD-03");
+        Cli.Run shown = genba("agent-config", "show", "--client", "HANDHELD-03", "--json");
+        Cli.Run table = genba("agent-config", "show", "--client", "HANDHELD-03");
 
         assertThat(unknownKey.exitCode()).isEqualTo(2);
         assertThat(unknownKey.err()).contains("unknown key mirror_mod").contains("mirror_mode");
@@ -135,7 +118,7 @@ class GenbaCliTest {
 
     @Test
     void migrate_says_the_schema_is_current() {
-        Run first = genba("migrate");
+        Cli.Run first = genba("migrate");
         assertThat(first.exitCode()).isZero();
         assertThat(first.out()).contains("up to date");
     }
@@ -144,7 +127,7 @@ class GenbaCliTest {
     void a_bad_configuration_lists_every_problem_and_exits_2() throws Exception {
         Files.writeString(config, "{\"server\": {\"port\": -1, \"timezone\": \"Nowhere/Town\"}}");
 
-        Run run = genba("clients", "list");
+        Cli.Run run = genba("clients", "list");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("2 problem(s)").contains("server.port").contains("server.timezone");

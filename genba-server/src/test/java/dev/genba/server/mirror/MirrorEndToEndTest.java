@@ -6,13 +6,11 @@ import static org.awaitility.Awaitility.await;
 import dev.genba.protocol.Json;
 import dev.genba.server.agentconfig.AgentConfigStore;
 import dev.genba.server.audit.AuditLog;
-import dev.genba.server.cli.GenbaCli;
 import dev.genba.server.config.GenbaConfig;
 import dev.genba.server.db.DbTarget;
+import dev.genba.server.testing.Cli;
 import dev.genba.server.testing.TestServer;
 import dev.genba.server.testing.WindowAStandIn;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -52,26 +50,11 @@ class MirrorEndToEndTest {
         }
     }
 
-    record Run(int exitCode, String out, String err) {
-    }
-
-    private Run mirrorctl(Path config, String... args) {
+    private Cli.Run mirrorctl(Path config, String... args) {
         List<String> all = new ArrayList<>(List.of("mirror"));
         all.addAll(List.of(args));
         all.addAll(List.of("--config", config.toString(), "--data-dir", dir.resolve("cli").toString()));
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            int code = GenbaCli.run(all.toArray(String[]::new));
-            return new Run(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+        return Cli.genba(all.toArray(String[]::new));
     }
 
     private Path config(TestServer genba, DbTarget primary, String endpoint) throws Exception {
@@ -117,12 +100,12 @@ class MirrorEndToEndTest {
 
         // Enabling while the mirror endpoint is down fails clearly and changes nothing.
         Path downConfig = config(genba, windowA.target(), "http://127.0.0.1:" + freePort() + "/api/v1/scans");
-        Run refused = mirrorctl(downConfig, "enable");
+        Cli.Run refused = mirrorctl(downConfig, "enable");
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.err()).contains("NOT enabled").contains("not answering");
         assertThat(agentConfig.effective("HANDHELD-01").values()).containsEntry("mirror_mode", false);
 
-        Run enabled = mirrorctl(config, "enable");
+        Cli.Run enabled = mirrorctl(config, "enable");
         assertThat(enabled.exitCode()).as(enabled.err()).isZero();
         assertThat(enabled.out()).contains("Mirror Mode   : enabled");
 
@@ -168,17 +151,17 @@ class MirrorEndToEndTest {
                 .last().asString().contains("\"status\":\"NG\"");
         assertThat(Files.readString(dir.resolve("cli/state/ok_counter")).trim()).isEqualTo("0");
 
-        Run status = mirrorctl(config, "status");
+        Cli.Run status = mirrorctl(config, "status");
         assertThat(status.out()).contains("OK Streak     : 0 days (target 14)").contains("(NG)").contains("(1 records)")
                 .contains("Agents        : ");
 
         // A database compared with itself shows no noise.
         Path self = config(genba, genba.target(), genba.url("/api/v1/scans"));
-        Run selfCompare = mirrorctl(self, "compare", "--full", "--json");
+        Cli.Run selfCompare = mirrorctl(self, "compare", "--full", "--json");
         assertThat(selfCompare.exitCode()).as(selfCompare.out() + selfCompare.err()).isZero();
         assertThat(selfCompare.out()).contains("\"status\":\"OK\"").contains("\"diffs\":0");
 
-        Run disabled = mirrorctl(config, "disable");
+        Cli.Run disabled = mirrorctl(config, "disable");
         assertThat(disabled.exitCode()).isZero();
         assertThat(agentConfig.effective("HANDHELD-01").values())
                 .containsEntry("mirror_mode", false).containsEntry("mirror_endpoint", null);

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.genba.protocol.Json;
 import dev.genba.server.audit.AuditLog;
-import dev.genba.server.cli.GenbaCli;
 import dev.genba.server.config.GenbaConfig;
+import dev.genba.server.testing.Cli;
 import dev.genba.server.testing.Scans;
 import dev.genba.server.testing.TestServer;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,19 +92,11 @@ class MirrorServerTest {
         String key = server.addDevice("ROTATE-01");
         assertThat(server.postJson("/api/v1/scans", key, Scans.json("ROTATE-01", "BEFORE-ROTATE", "L")).statusCode()).isEqualTo(200);
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream original = System.out;
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            code = GenbaCli.run("mirror", "rotate", "--config", config.toString(), "--data-dir", server.dataDir().toString());
-        } finally {
-            System.setOut(original);
-        }
+        Cli.Run rotate = Cli.genba("mirror", "rotate", "--config", config.toString(), "--data-dir", server.dataDir().toString());
         assertThat(server.postJson("/api/v1/scans", key, Scans.json("ROTATE-01", "AFTER-ROTATE", "L")).statusCode()).isEqualTo(200);
 
-        assertThat(code).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("Archived: mirror_requests.");
+        assertThat(rotate.exitCode()).as(rotate.err()).isZero();
+        assertThat(rotate.out()).contains("Archived: mirror_requests.");
         Path logs = server.dataDir().resolve("logs");
         List<Path> archives;
         try (var files = Files.list(logs)) {

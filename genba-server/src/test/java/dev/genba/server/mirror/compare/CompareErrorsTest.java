@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.genba.server.db.Database;
 import dev.genba.server.db.DbTarget;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -64,6 +66,47 @@ class CompareErrorsTest {
         assertThatThrownBy(() -> databases.comparator(injected, Normalisation.exact()).full())
                 .hasMessageContaining("table part_locations; DROP TABLE part_locations does not exist");
         assertThat(databases.comparator(Normalisation.exact()).full().ok()).isTrue();
+    }
+
+    @Test
+    void a_key_that_names_several_rows_makes_the_run_not_ok() {
+        TwoDatabases.execute(databases.primary, """
+                CREATE TABLE no_key (tag_id text, lot text, updated_at timestamptz);
+                INSERT INTO no_key VALUES ('A', 'x', now() - interval '1 hour'), ('A', 'x', now() - interval '1 hour'), ('B', 'y', now() - interval '1 hour');
+                """);
+        TwoDatabases.execute(databases.mirror, """
+                CREATE TABLE no_key (tag_id text, lot text, updated_at timestamptz);
+                INSERT INTO no_key VALUES ('A', 'x', now() - interval '1 hour'), ('B', 'y', now() - interval '1 hour');
+                """);
+        TableComparator comparator = databases.comparator(new TableSpec("no_key", List.of("tag_id"), List.of("lot"), "updated_at"),
+                Normalisation.exact());
+
+        for (CompareResult result : List.of(comparator.full(), comparator.window(Duration.ofHours(25), Duration.ofMinutes(5)))) {
+            assertThat(result.ok()).isFalse();
+            assertThat(result.errors()).containsExactly(
+                    "primary database: 1 rows repeat the key of another row; the key columns must identify a row");
+        }
+    }
+
+    @Test
+    void a_query_that_times_out_skips_its_ranges_and_the_run_is_not_ok() throws Exception {
+        CompareOptions impatient = TwoDatabases.SMALL_RANGES.withQueryTimeout(Duration.ofSeconds(1));
+        TableComparator comparator = new TableComparator(databases.primary.jdbi(), databases.mirror.jdbi(),
+                TableSpec.partLocations(), Normalisation.exact(), Clock.systemUTC(), impatient);
+
+        CompareResult result;
+        try (Connection blocker = databases.mirror.dataSource().getConnection(); Statement statement = blocker.createStatement()) {
+            blocker.setAutoCommit(false);
+            statement.execute("LOCK TABLE part_locations IN ACCESS EXCLUSIVE MODE");
+            result = comparator.full();
+            blocker.rollback();
+        }
+
+        assertThat(result.ok()).isFalse();
+        assertThat(result.skipped()).isPositive();
+        assertThat(result.errors()).singleElement().asString()
+                .startsWith("mirror database: reading the table failed: ")
+                .contains("canceling statement");
     }
 
     @Test
