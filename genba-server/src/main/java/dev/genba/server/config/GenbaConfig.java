@@ -63,10 +63,13 @@ public record GenbaConfig(Path dataDir, Server server, Db db, Retention retentio
         Map<String, Object> tree = ConfigTree.load(configFile, environment);
         ConfigReader reader = new ConfigReader(configFile == null ? "configuration" : "config " + configFile, tree);
 
-        Path dataDir = dataDirOverride != null ? dataDirOverride : Path.of(reader.text("", "data_dir", "data"));
+        // Read even when overridden, so a value in the file is not reported as unknown.
+        Path fileDataDir = Path.of(reader.text("", "data_dir", "data"));
+        Path dataDir = dataDirOverride != null ? dataDirOverride : fileDataDir;
 
         String host = reader.text("server", "host", "0.0.0.0");
-        int port = portOverride != null ? portOverride : reader.integer("server", "port", DEFAULT_PORT, 0, 65535);
+        int filePort = reader.integer("server", "port", DEFAULT_PORT, 0, 65535);
+        int port = portOverride != null ? portOverride : filePort;
         if (portOverride != null && (portOverride < 0 || portOverride > 65535)) {
             reader.problem("--port must be between 0 and 65535, got " + portOverride);
         }

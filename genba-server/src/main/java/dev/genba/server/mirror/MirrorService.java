@@ -154,16 +154,33 @@ public final class MirrorService {
                      "genba-mirror-compare", null)) {
             TableComparator comparator = new TableComparator(primary.jdbi(), mirror.jdbi(), spec, normalisation, clock,
                     CompareOptions.defaults().withRecheckPause(settings.recheckDelay()));
-            return full ? comparator.full() : comparator.window(settings.lookback(), settings.inFlight());
+            return full ? comparator.full() : comparator.window(windowLookback(), settings.inFlight());
         }
+    }
+
+    /**
+     * The window never reaches back before mirroring began: rows the old server changed before
+     * then never reached Genba and would show as differences on the first night.
+     */
+    private Duration windowLookback() {
+        MirrorStore.State state = store.state();
+        Duration lookback = settings.lookback();
+        if (state.enabled()) {
+            Duration sinceEnabled = Duration.between(state.changedAt(), clock.instant());
+            if (sinceEnabled.compareTo(lookback) < 0) {
+                lookback = sinceEnabled;
+            }
+        }
+        Duration shortest = settings.inFlight().plusMinutes(1);
+        return lookback.compareTo(shortest) < 0 ? shortest : lookback;
     }
 
     private static Map<String, Object> describe(Difference difference, Instant detected) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("key", difference.key());
         line.put("kind", difference.kind().name().toLowerCase(Locale.ROOT));
-        line.put("primary", difference.primaryValues());
-        line.put("mirror", difference.mirrorValues());
+        line.put("primary", difference.kind() == Difference.Kind.MISSING_IN_PRIMARY ? null : difference.primaryValues());
+        line.put("mirror", difference.kind() == Difference.Kind.MISSING_IN_MIRROR ? null : difference.mirrorValues());
         line.put("columns", difference.columns());
         line.put("detected_at", detected.toString());
         return line;
@@ -177,6 +194,15 @@ public final class MirrorService {
                     + "(e.g. http://raspi-server.local:8501/api/v1/scans); mirror mode was NOT enabled");
         }
         List<String> problems = new ArrayList<>();
+        Object primaryEndpoint = agentConfig.effective(AgentConfigStore.FLEET).values().get("primary_endpoint");
+        if (primaryEndpoint == null) {
+            problems.add("agents still send their scans to this server (primary_endpoint is not set), so mirroring would send "
+                    + "both copies here; point them at the old server first: genba agent-config set primary_endpoint "
+                    + "http://window-a.local:8501/api/v1/scans");
+        } else if (primaryEndpoint.equals(endpoint)) {
+            problems.add("mirror.endpoint is the same URL as the agents' primary_endpoint (" + endpoint
+                    + "); the mirror must be the other server");
+        }
         String health = healthCheck(endpoint);
         if (health != null) {
             problems.add(health);
@@ -293,11 +319,14 @@ public final class MirrorService {
         return result;
     }
 
-    /** Fills {@code counts} with [agents on their current config, active agents]; returns the shared version if any. */
+    /**
+     * Fills {@code counts} with [agents on their current config, agents that have reported];
+     * returns the version they should all be on, when it is the same for all.
+     */
     private Long agentVersions(int[] counts) {
         List<Map<String, Object>> devices = genba.withHandle(handle -> handle.createQuery("""
                         select d.name, (s.report->>'config_version')::bigint as reported
-                        from devices d left join client_status s on s.client_id = d.name
+                        from devices d join client_status s on s.client_id = d.name
                         where d.revoked_at is null order by d.name
                         """).mapToMap().list());
         Long shared = null;

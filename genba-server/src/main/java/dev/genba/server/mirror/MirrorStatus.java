@@ -25,7 +25,7 @@ public record MirrorStatus(boolean enabled, int okStreak, int targetDays, Instan
     public List<String> lines(ZoneId zone) {
         List<String> lines = new ArrayList<>();
         lines.add("Mirror Mode   : " + (enabled ? "enabled" : "disabled"));
-        lines.add("OK Streak     : " + okStreak + " days (target " + targetDays + ")"
+        lines.add("OK Streak     : " + okStreak + (okStreak == 1 ? " day" : " days") + " (target " + targetDays + ")"
                 + (switchOverReady() ? "  -> switch-over ready" : ""));
         lines.add("Last Compare  : " + (lastCompareAt == null ? "-" : Times.local(lastCompareAt, zone) + " (" + lastCompareStatus + ")"));
         lines.add("Last Diff     : " + (lastDiffAt == null ? "-" : Times.local(lastDiffAt, zone) + " (" + lastDiffRecords + " records)"));

@@ -110,6 +110,17 @@ class MirrorServerTest {
     }
 
     @Test
+    void enable_refuses_while_the_agents_primary_is_still_this_server() {
+        Cli.Run refused = Cli.genba("mirror", "enable", "--config", config.toString(), "--data-dir", dir.resolve("enable").toString());
+
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err()).contains("NOT enabled").contains("primary_endpoint is not set")
+                .contains("genba agent-config set primary_endpoint");
+        assertThat(new dev.genba.server.agentconfig.AgentConfigStore(server.jdbi()).effective("*").values())
+                .containsEntry("mirror_mode", false);
+    }
+
+    @Test
     void the_status_api_shows_the_same_facts_to_admins_only() {
         String token = server.adminToken();
         String deviceKey = server.addDevice("STATUS-01");

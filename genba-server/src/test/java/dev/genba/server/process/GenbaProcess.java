@@ -1,5 +1,6 @@
 package dev.genba.server.process;
 
+import dev.genba.protocol.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -10,9 +11,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** {@code genba} run as its own JVM, the way an operator runs it, so tests can kill it for real. */
@@ -90,6 +95,29 @@ final class GenbaProcess {
             sleep(200);
         }
         throw new IllegalStateException("server did not become healthy in 120 s; log:\n" + read(log));
+    }
+
+    /** Registers a device with {@code genba clients add NAME --json} and returns its key. */
+    static String addClient(Path dataDir, String name) {
+        Result added = run(dataDir, "clients", "add", name, "--json");
+        if (added.exitCode() != 0) {
+            throw new IllegalStateException("genba clients add " + name + " failed: " + added.stderr());
+        }
+        return (String) ((Map<?, ?>) Json.parse(added.stdout().trim())).get("client_key");
+    }
+
+    /** Sets one fleet-wide agent setting with {@code genba agent-config set KEY VALUE}. */
+    static void setAgentConfig(Path dataDir, String key, String value) {
+        Result set = run(dataDir, "agent-config", "set", key, value);
+        if (set.exitCode() != 0) {
+            throw new IllegalStateException("genba agent-config set " + key + " failed: " + set.stderr());
+        }
+    }
+
+    /** A superuser connection to the embedded PostgreSQL of a running server (port from postmaster.pid). */
+    static Connection embeddedDatabase(Path dataDir) throws IOException, SQLException {
+        List<String> pid = Files.readAllLines(dataDir.resolve("pg/postmaster.pid"));
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pid.get(3).trim() + "/genba", "postgres", null);
     }
 
     static int freePort() {

@@ -8,7 +8,7 @@ import java.time.Duration;
  * @param chunkRows      rows per key range in the first pass of full mode
  * @param fetchRows      a differing range with at most this many rows on each side is fetched and
  *                       compared row by row; a larger one is split
- * @param splitParts     how many sub-ranges a differing range is split into
+ * @param splitParts     how many sub-ranges a differing range is split into (rounded up to a power of two)
  * @param keyBatch       keys per query when rows are fetched by key
  * @param recheckPause   window mode: wait this long before re-checking a difference
  * @param queryTimeout   a query running longer is cancelled and its ranges are counted as skipped
@@ -32,6 +32,10 @@ public record CompareOptions(int chunkRows, int fetchRows, int splitParts, int k
 
     public CompareOptions withRecheckPause(Duration pause) {
         return new CompareOptions(chunkRows, fetchRows, splitParts, keyBatch, pause, queryTimeout, maxDifferences);
+    }
+
+    public CompareOptions withQueryTimeout(Duration timeout) {
+        return new CompareOptions(chunkRows, fetchRows, splitParts, keyBatch, recheckPause, timeout, maxDifferences);
     }
 
     public CompareOptions withChunks(int chunkRows, int fetchRows) {

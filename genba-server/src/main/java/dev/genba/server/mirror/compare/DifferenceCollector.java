@@ -11,6 +11,7 @@ final class DifferenceCollector {
     private final RowComparer comparer;
     private final int limit;
     private final TreeMap<List<String>, Difference> differences = new TreeMap<>(KeyOrder.KEYS);
+    private long dropped;
 
     DifferenceCollector(RowComparer comparer, int limit) {
         this.comparer = comparer;
@@ -23,8 +24,11 @@ final class DifferenceCollector {
         return byKey;
     }
 
-    /** Compares every key found on either side. */
-    void compareAll(List<Row> primaryRows, List<Row> mirrorRows) {
+    /**
+     * Compares every key found on either side; returns how many rows on each side repeat a key
+     * (a table without a unique key: the comparison cannot tell such rows apart).
+     */
+    Pair<Integer> compareAll(List<Row> primaryRows, List<Row> mirrorRows) {
         Map<List<String>, Row> primary = byKey(primaryRows);
         Map<List<String>, Row> mirror = byKey(mirrorRows);
         for (Row row : primaryRows) {
@@ -35,12 +39,23 @@ final class DifferenceCollector {
                 add(row.key(), comparer.compare(null, row));
             }
         }
+        return new Pair<>(primaryRows.size() - primary.size(), mirrorRows.size() - mirror.size());
     }
 
     void add(List<String> key, Difference difference) {
-        if (difference != null && !full()) {
+        if (difference == null) {
+            return;
+        }
+        if (full()) {
+            dropped++;
+        } else {
             differences.put(key, difference);
         }
+    }
+
+    /** A sentence for the result's errors if differences beyond the limit were left out, else null. */
+    String overflow() {
+        return dropped == 0 ? null : "more than " + limit + " differences; " + dropped + " more found were not kept";
     }
 
     boolean full() {

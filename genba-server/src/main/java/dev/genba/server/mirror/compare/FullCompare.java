@@ -6,19 +6,25 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The whole table, by bisection: checksum key ranges inside both databases, split the ranges
- * whose checksums differ, and fetch only ranges small enough to compare row by row.
+ * The whole table, by bisection: checksum ranges of keys inside both databases, split the
+ * ranges whose checksums differ, and fetch only ranges small enough to compare row by row.
+ * Each level is one query per database, run on both at once.
+ *
+ * <p>A range is the keys whose 64-bit key hash starts with the same {@code depth} bits: in SQL
+ * {@code key_hash >> (64 - depth) = prefix} (an arithmetic shift, so prefixes may be negative).
+ * Splitting appends bits: the children of prefix p, k bits deeper, are p·2^k to p·2^k + 2^k − 1,
+ * so one query checksums all children of all differing ranges at once.
  */
 final class FullCompare {
-    private static final int MAX_DEPTH = 12;
+    /** Shifting by 64 is undefined in C, so a range never covers the whole table and never goes below 1 bit. */
+    private static final int MAX_DEPTH = 63;
     /** Keeps a single row fetch (both sides) to a bounded amount of memory. */
     private static final long ROWS_PER_FETCH = 50_000;
-    /** Sampled keys per first-pass range: enough for ranges of roughly even size. */
-    private static final int SAMPLES_PER_RANGE = 8;
 
     private final Sides sides;
     private final CompareOptions options;
     private final DifferenceCollector collector;
+    private final int splitBits;
     private final List<String> errors = new ArrayList<>();
     private int chunks;
     private int skipped;
@@ -28,117 +34,115 @@ final class FullCompare {
         this.sides = sides;
         this.options = options;
         this.collector = new DifferenceCollector(comparer, options.maxDifferences());
+        this.splitBits = 32 - Integer.numberOfLeadingZeros(options.splitParts() - 1);
     }
 
     CompareResult run() {
         long started = System.nanoTime();
-        Pair<Long> counts = sides.run(SideQueries::count);
-        long rows = Math.max(counts.primary(), counts.mirror());
-        List<KeyRange> ranges = KeyRange.cover(firstBoundaries(counts, rows));
-        boolean firstPass = true;
-        for (int depth = 0; !ranges.isEmpty(); depth++) {
-            if (depth == MAX_DEPTH || collector.full()) {
-                skip(ranges.size(), collector.full()
-                        ? "stopped after " + options.maxDifferences() + " differences; " + ranges.size() + " key ranges were not compared"
-                        : ranges.size() + " key ranges could not be narrowed down in " + MAX_DEPTH + " splits");
+        int depth;
+        Pair<Map<Long, Checksum>> sums;
+        try {
+            Pair<Long> estimates = sides.run(SideQueries::estimatedRows);
+            depth = firstDepth(Math.max(estimates.primary(), estimates.mirror()));
+            sums = sides.run(side -> side.checksums(depth, 0, null));
+        } catch (SideFailure e) {
+            skip(1, e.sentence("reading the table"));  // the whole table is one range not compared
+            return new CompareResult("full", 0, List.of(), 0, skipped, errors, 0, Duration.ofNanos(System.nanoTime() - started));
+        }
+        long rows = Math.max(total(sums.primary()), total(sums.mirror()));
+        List<Long> differing = compareLevel(depth, sums);
+        for (int level = depth; !differing.isEmpty(); level += splitBits) {
+            int parentDepth = level;
+            int childDepth = Math.min(MAX_DEPTH, level + splitBits);
+            long[] parents = differing.stream().mapToLong(Long::longValue).toArray();
+            if (collector.full()) {
+                skip(parents.length, "stopped after " + options.maxDifferences() + " differences; "
+                        + parents.length + " key ranges were not compared");
                 break;
             }
-            ranges = compareLevel(Level.of(ranges), firstPass);
-            firstPass = false;
+            try {
+                sums = sides.run(side -> side.checksums(childDepth, parentDepth, parents));
+            } catch (SideFailure e) {
+                skip(parents.length, e.sentence("computing range checksums"));
+                break;
+            }
+            differing = compareLevel(childDepth, sums);
+        }
+        if (collector.overflow() != null) {
+            errors.add(collector.overflow());
         }
         return new CompareResult("full", rows, collector.differences(), chunks, skipped, errors, rowsFetched,
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
-    private List<byte[]> firstBoundaries(Pair<Long> counts, long rows) {
-        int ranges = (int) Math.min(1_000_000, (rows + options.chunkRows() - 1) / options.chunkRows());
-        if (ranges <= 1) {
-            return List.of();
-        }
-        double fraction = Math.min(1.0, (double) ranges * SAMPLES_PER_RANGE / rows);
-        try {
-            // the larger side's keys, so that a side that lost most of its rows is still cut finely
-            return sides.onlyOn(counts.primary() >= counts.mirror(), side -> side.sampleBoundaries(ranges, fraction));
-        } catch (SideFailure e) {
-            errors.add(e.sentence("sampling the keys"));
-            return List.of();
-        }
+    /** Deep enough that a first-pass range holds about {@link CompareOptions#chunkRows()} rows. */
+    private int firstDepth(long rows) {
+        long ranges = Math.max(2, rows / options.chunkRows());
+        return Math.min(24, 64 - Long.numberOfLeadingZeros(ranges - 1));
     }
 
-    /** Checksums one level of ranges; fetches the small differing ones; returns the split large ones. */
-    private List<KeyRange> compareLevel(Level level, boolean firstPass) {
-        Pair<Map<Integer, Checksum>> sums;
-        try {
-            sums = sides.run(side -> side.checksums(level.bounds(), firstPass ? null : level.buckets()));
-        } catch (SideFailure e) {
-            skip(level.ranges().size(), e.sentence("computing range checksums"));
-            return List.of();
-        }
-        chunks += level.ranges().size();
-        List<KeyRange> toFetch = new ArrayList<>();
-        List<Long> fetchSizes = new ArrayList<>();
-        List<KeyRange> toSplit = new ArrayList<>();
-        for (int i = 0; i < level.ranges().size(); i++) {
-            Checksum primary = sums.primary().getOrDefault(level.buckets()[i], Checksum.EMPTY);
-            Checksum mirror = sums.mirror().getOrDefault(level.buckets()[i], Checksum.EMPTY);
+    private static long total(Map<Long, Checksum> sums) {
+        return sums.values().stream().mapToLong(Checksum::rows).sum();
+    }
+
+    /**
+     * Compares the checksums of one level; fetches and compares the small differing ranges and
+     * returns the prefixes of the large ones, to be split.
+     */
+    private List<Long> compareLevel(int depth, Pair<Map<Long, Checksum>> sums) {
+        List<Long> buckets = new ArrayList<>(sums.primary().keySet());
+        sums.mirror().keySet().stream().filter(bucket -> !sums.primary().containsKey(bucket)).forEach(buckets::add);
+        chunks += buckets.size();
+        List<Long> toFetch = new ArrayList<>();
+        List<Long> toSplit = new ArrayList<>();
+        long batchRows = 0;
+        for (long bucket : buckets) {
+            Checksum primary = sums.primary().getOrDefault(bucket, Checksum.EMPTY);
+            Checksum mirror = sums.mirror().getOrDefault(bucket, Checksum.EMPTY);
             if (primary.rows() == mirror.rows() && primary.sum().compareTo(mirror.sum()) == 0) {
                 continue;
             }
-            if (Math.max(primary.rows(), mirror.rows()) <= options.fetchRows()) {
-                toFetch.add(level.ranges().get(i));
-                fetchSizes.add(primary.rows() + mirror.rows());
-            } else {
-                toSplit.add(level.ranges().get(i));
+            if (Math.max(primary.rows(), mirror.rows()) > options.fetchRows() && depth < MAX_DEPTH) {
+                toSplit.add(bucket);
+                continue;
             }
-        }
-        fetchAndCompare(toFetch, fetchSizes);
-        return toSplit.isEmpty() ? List.of() : split(Level.of(toSplit));
-    }
-
-    private void fetchAndCompare(List<KeyRange> ranges, List<Long> sizes) {
-        List<KeyRange> batch = new ArrayList<>();
-        long batchRows = 0;
-        for (int i = 0; i < ranges.size(); i++) {
-            batch.add(ranges.get(i));
-            batchRows += sizes.get(i);
-            if (batchRows >= ROWS_PER_FETCH || i == ranges.size() - 1) {
-                fetchAndCompare(Level.of(batch));
-                batch = new ArrayList<>();
+            toFetch.add(bucket);
+            batchRows += primary.rows() + mirror.rows();
+            if (batchRows >= ROWS_PER_FETCH) {
+                fetchAndCompare(depth, toFetch);
+                toFetch = new ArrayList<>();
                 batchRows = 0;
             }
         }
+        fetchAndCompare(depth, toFetch);
+        return toSplit;
     }
 
-    private void fetchAndCompare(Level level) {
-        if (collector.full()) {
-            skip(level.ranges().size(), "stopped after " + options.maxDifferences() + " differences; "
-                    + level.ranges().size() + " key ranges were not compared");
+    private void fetchAndCompare(int depth, List<Long> buckets) {
+        if (buckets.isEmpty()) {
             return;
         }
+        if (collector.full()) {
+            skip(buckets.size(), "stopped after " + options.maxDifferences() + " differences; "
+                    + buckets.size() + " key ranges were not compared");
+            return;
+        }
+        long[] prefixes = buckets.stream().mapToLong(Long::longValue).toArray();
         try {
-            Pair<List<Row>> rows = sides.run(side -> side.rowsInRanges(level.bounds(), level.buckets()));
+            Pair<List<Row>> rows = sides.run(side -> side.rowsInRanges(depth, prefixes));
             rowsFetched += rows.primary().size() + rows.mirror().size();
-            collector.compareAll(rows.primary(), rows.mirror());
+            Pair<Integer> repeated = collector.compareAll(rows.primary(), rows.mirror());
+            reportRepeatedKeys(TableComparator.PRIMARY, repeated.primary());
+            reportRepeatedKeys(TableComparator.MIRROR, repeated.mirror());
         } catch (SideFailure e) {
-            skip(level.ranges().size(), e.sentence("fetching rows"));
+            skip(buckets.size(), e.sentence("fetching rows"));
         }
     }
 
-    private List<KeyRange> split(Level level) {
-        Pair<Map<Integer, List<byte[]>>> points;
-        try {
-            points = sides.run(side -> side.splitPoints(level.bounds(), level.buckets(), options.splitParts()));
-        } catch (SideFailure e) {
-            skip(level.ranges().size(), e.sentence("splitting key ranges"));
-            return List.of();
+    private void reportRepeatedKeys(String side, int rows) {
+        if (rows > 0) {
+            errors.add(side + " database: " + rows + " rows repeat the key of another row; the key columns must identify a row");
         }
-        List<KeyRange> next = new ArrayList<>();
-        for (int i = 0; i < level.ranges().size(); i++) {
-            List<byte[]> cuts = new ArrayList<>(points.primary().getOrDefault(level.buckets()[i], List.of()));
-            cuts.addAll(points.mirror().getOrDefault(level.buckets()[i], List.of()));
-            next.addAll(level.ranges().get(i).split(cuts));
-        }
-        return next;
     }
 
     private void skip(int ranges, String error) {

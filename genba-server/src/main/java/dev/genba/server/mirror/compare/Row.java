@@ -2,6 +2,9 @@ package dev.genba.server.mirror.compare;
 
 import java.util.List;
 
-/** One row as canonical text: key values, compared values and the timestamp, in configured order. */
-record Row(List<String> key, List<String> values, String timestamp) {
+/**
+ * One row: key values and compared values as canonical text in configured order, and its
+ * timestamp column in microseconds since 1970 (null if the column is NULL).
+ */
+record Row(List<String> key, List<String> values, Long changedMicros) {
 }

@@ -8,17 +8,15 @@ import java.util.stream.Collectors;
  * The SQL run on one database, built from its checked {@link TableShape}: only quoted catalog
  * names and fixed text go into it; every value is a bind parameter.
  *
- * <p>Key ranges are ranges of the key's canonical text as UTF-8 bytes ({@code bytea} compares
- * with memcmp), so both databases order keys identically whatever their collation or encoding.
- * A range's checksum is {@code count(*)} plus the exact sum of a 64-bit hash of every row's
- * normalised text ({@code hashtextextended}, several times cheaper than md5); a changed row goes
- * unnoticed only if its hash changed by a multiple of 2^64, a chance of about 1 in 10^19.
+ * <p>Ranges are ranges of a 64-bit hash of the key's canonical text, not of the key itself:
+ * both databases put a key in the same range whatever their collation, a range is found by
+ * arithmetic instead of a search, and ranges are evenly filled without sampling. A range's
+ * checksum is {@code count(*)} plus the exact sum of a 64-bit hash of every row's normalised text
+ * ({@code hashtextextended}, several times cheaper than md5); a changed row goes unnoticed only
+ * if its hash changed by a multiple of 2^64, a chance of about 1 in 10^19.
  */
 final class RowSql {
     private static final String ALIAS = "source";
-    private static final String THRESHOLDS = """
-            (SELECT coalesce(array_agg(decode(boundary, 'hex') ORDER BY position), '{}'::bytea[])
-               FROM unnest(CAST(:bounds AS text[])) WITH ORDINALITY AS given(boundary, position))""";
 
     private final TableShape shape;
     private final Normalisation normalisation;
@@ -28,46 +26,39 @@ final class RowSql {
         this.normalisation = normalisation;
     }
 
+    /** The planner's row count (PostgreSQL 14+: -1 if never analysed; 0 or less also for a view). */
+    String estimatedRows() {
+        return "SELECT coalesce((SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(:table)), -1)";
+    }
+
     String count() {
         return "SELECT count(*) FROM " + from();
     }
 
-    /** Boundaries splitting a random sample of the keys into {@code :chunks} equal parts. */
-    String sampleBoundaries() {
-        return """
-                SELECT DISTINCT ON (tile) key_bytes
-                  FROM (SELECT key_bytes, ntile(:chunks) OVER (ORDER BY key_bytes) AS tile
-                          FROM (SELECT %s AS key_bytes FROM %s WHERE random() < :fraction) AS sampled) AS tiled
-                 WHERE tile > 1
-                 ORDER BY tile, key_bytes
-                """.formatted(keyBytes(), from());
+    String quotedTable() {
+        return shape.quotedTable();
     }
 
-    /** Row count and checksum of every range (bucket) wanted, or of all ranges when {@code :all}. */
+    /**
+     * Row count and checksum of every range {@code :shift} bits into the key hash, among the
+     * rows of the wanted parent ranges ({@code :parentShift}, {@code :parents}), or of all rows
+     * when {@code :all}. A row's hash is that of its values seeded with its key's hash; OFFSET 0
+     * keeps the key hash computed once per row instead of once per use.
+     */
     String checksums() {
         return """
-                SELECT bucket, count(*) AS row_count, sum(hashtextextended(row_text, 0)) AS checksum
-                  FROM (SELECT width_bucket(%s, %s) AS bucket, %s AS row_text FROM %s) AS ranged
-                 WHERE :all OR bucket = ANY (CAST(:wanted AS int[]))
-                 GROUP BY bucket
-                """.formatted(keyBytes(), THRESHOLDS, rowText(), from());
+                SELECT genba_key_hash >> CAST(:shift AS int) AS bucket, count(*) AS row_count,
+                       sum(hashtextextended(%s, genba_key_hash)) AS checksum
+                  FROM (SELECT %s AS genba_key_hash, * FROM %s OFFSET 0) AS source
+                 WHERE :all OR genba_key_hash >> CAST(:parentShift AS int) = ANY (CAST(:parents AS bigint[]))
+                 GROUP BY 1
+                """.formatted(valuesText(), keyHash(), from());
     }
 
-    /** Points splitting each wanted range into {@code :parts} ranges of equal row counts. */
-    String splitPoints() {
-        return """
-                SELECT DISTINCT ON (bucket, tile) bucket, key_bytes AS boundary
-                  FROM (SELECT bucket, key_bytes, ntile(:parts) OVER (PARTITION BY bucket ORDER BY key_bytes) AS tile
-                          FROM (SELECT width_bucket(%s, %s) AS bucket, %s AS key_bytes FROM %s) AS ranged
-                         WHERE bucket = ANY (CAST(:wanted AS int[]))) AS tiled
-                 WHERE tile > 1
-                 ORDER BY bucket, tile, key_bytes
-                """.formatted(keyBytes(), THRESHOLDS, keyBytes(), from());
-    }
-
+    /** The rows of the wanted ranges, {@code :shift} bits into the key hash. */
     String rowsInRanges() {
         return "SELECT " + rowColumns() + " FROM " + from()
-                + "\n WHERE width_bucket(" + keyBytes() + ", " + THRESHOLDS + ") = ANY (CAST(:wanted AS int[]))";
+                + "\n WHERE " + keyHash() + " >> CAST(:shift AS int) = ANY (CAST(:buckets AS bigint[]))";
     }
 
     /** Rows whose timestamp is at or after {@code :from}, in-flight ones included. */
@@ -104,12 +95,12 @@ final class RowSql {
         return ALIAS + "." + column.quoted();
     }
 
-    /** Canonical text of every key column, of every compared column, then of the timestamp. */
+    /** Canonical text of every key column and of every compared column, then the timestamp in microseconds. */
     private String rowColumns() {
         List<String> columns = new ArrayList<>();
         shape.keys().forEach(column -> columns.add(column.type().canonical(ref(column))));
         shape.compared().forEach(column -> columns.add(column.type().canonical(ref(column))));
-        columns.add(shape.timestamp().type().canonical(ref(shape.timestamp())));
+        columns.add("floor(extract(epoch FROM " + ref(shape.timestamp()) + "::timestamptz) * 1000000)::bigint");
         return String.join(",\n       ", columns);
     }
 
@@ -119,17 +110,18 @@ final class RowSql {
                 .collect(Collectors.joining(" || E'\\x01' || "));
     }
 
-    private String keyBytes() {
-        return "convert_to(" + keyText() + ", 'UTF8')";
+    private String keyHash() {
+        return "hashtextextended(" + keyText() + ", 0)";
     }
 
-    /** The key and the normalised compared values, each closed by \x1f; NULL is the mark \x1e. */
-    private String rowText() {
-        StringBuilder text = new StringBuilder(keyText()).append(" || E'\\x02'");
-        for (Column column : shape.compared()) {
-            text.append("\n       || coalesce(").append(normalised(column)).append(" || E'\\x1f', E'\\x1e')");
+    /** The normalised compared values, each closed by \x1f; NULL is the mark \x1e. */
+    private String valuesText() {
+        if (shape.compared().isEmpty()) {
+            return "''";
         }
-        return text.toString();
+        return shape.compared().stream()
+                .map(column -> "coalesce(" + normalised(column) + " || E'\\x1f', E'\\x1e')")
+                .collect(Collectors.joining("\n       || "));
     }
 
     private String normalised(Column column) {

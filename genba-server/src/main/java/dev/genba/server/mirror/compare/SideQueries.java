@@ -1,13 +1,10 @@
 package dev.genba.server.mirror.compare;
 
-import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +14,6 @@ import org.jdbi.v3.core.statement.Query;
 
 /** The queries of a comparison against one database (the primary or the mirror). */
 final class SideQueries {
-    private static final HexFormat HEX = HexFormat.of();
-
     private final Jdbi jdbi;
     private final TableShape shape;
     private final RowSql sql;
@@ -35,53 +30,38 @@ final class SideQueries {
         return shape.side();
     }
 
-    long count() {
-        return jdbi.withHandle(handle -> query(handle, sql.count()).mapTo(Long.class).one());
-    }
-
-    /** Sorted boundaries cutting the keys into about {@code chunks} ranges, from a sample of {@code fraction}. */
-    List<byte[]> sampleBoundaries(int chunks, double fraction) {
-        return jdbi.withHandle(handle -> query(handle, sql.sampleBoundaries())
-                .bind("chunks", chunks)
-                .bind("fraction", fraction)
-                .map((rs, ctx) -> rs.getBytes(1))
-                .list());
-    }
-
-    Map<Integer, Checksum> checksums(List<byte[]> bounds, int[] wanted) {
+    /** About how many rows the table holds: the planner's statistics, or a count if there are none. */
+    long estimatedRows() {
         return jdbi.withHandle(handle -> {
-            Map<Integer, Checksum> sums = new HashMap<>();
+            long estimate = query(handle, sql.estimatedRows()).bind("table", sql.quotedTable()).mapTo(Long.class).one();
+            return estimate > 0 ? estimate : query(handle, sql.count()).mapTo(Long.class).one();
+        });
+    }
+
+    /**
+     * Count and checksum of every range {@code depth} bits deep inside the given parent ranges
+     * (all of them at depth {@code parentDepth}), or inside the whole table when {@code parents} is null.
+     */
+    Map<Long, Checksum> checksums(int depth, int parentDepth, long[] parents) {
+        return jdbi.withHandle(handle -> {
+            Map<Long, Checksum> sums = new HashMap<>();
             query(handle, sql.checksums())
-                    .bind("bounds", hex(bounds))
-                    .bind("all", wanted == null)
-                    .bind("wanted", boxed(wanted == null ? new int[0] : wanted))
-                    .map((rs, ctx) -> {
-                        BigDecimal sum = rs.getBigDecimal("checksum");
-                        return Map.entry(rs.getInt("bucket"), new Checksum(rs.getLong("row_count"), sum));
-                    })
+                    .bind("shift", 64 - depth)
+                    .bind("all", parents == null)
+                    .bind("parentShift", 64 - parentDepth)
+                    .bind("parents", boxed(parents == null ? new long[0] : parents))
+                    .map((rs, ctx) -> Map.entry(rs.getLong("bucket"),
+                            new Checksum(rs.getLong("row_count"), rs.getBigDecimal("checksum"))))
                     .forEach(entry -> sums.put(entry.getKey(), entry.getValue()));
             return sums;
         });
     }
 
-    /** For each wanted range, the points that split it into about {@code parts} equal ranges. */
-    Map<Integer, List<byte[]>> splitPoints(List<byte[]> bounds, int[] wanted, int parts) {
-        return jdbi.withHandle(handle -> {
-            Map<Integer, List<byte[]>> points = new HashMap<>();
-            query(handle, sql.splitPoints())
-                    .bind("bounds", hex(bounds))
-                    .bind("wanted", boxed(wanted))
-                    .bind("parts", parts)
-                    .map((rs, ctx) -> Map.entry(rs.getInt("bucket"), rs.getBytes("boundary")))
-                    .forEach(entry -> points.computeIfAbsent(entry.getKey(), bucket -> new ArrayList<>()).add(entry.getValue()));
-            return points;
-        });
-    }
-
-    List<Row> rowsInRanges(List<byte[]> bounds, int[] wanted) {
+    /** The rows of the given ranges, all {@code depth} bits deep. */
+    List<Row> rowsInRanges(int depth, long[] prefixes) {
         return jdbi.withHandle(handle -> query(handle, sql.rowsInRanges())
-                .bind("bounds", hex(bounds))
-                .bind("wanted", boxed(wanted))
+                .bind("shift", 64 - depth)
+                .bind("buckets", boxed(prefixes))
                 .map((rs, ctx) -> row(rs))
                 .list());
     }
@@ -128,14 +108,10 @@ final class SideQueries {
             values[i] = rs.getString(1 + keyCount + i);
         }
         return new Row(Collections.unmodifiableList(Arrays.asList(key)), Collections.unmodifiableList(Arrays.asList(values)),
-                rs.getString(1 + keyCount + valueCount));
+                rs.getObject(1 + keyCount + valueCount, Long.class));
     }
 
-    private static String[] hex(List<byte[]> bounds) {
-        return bounds.stream().map(HEX::formatHex).toArray(String[]::new);
-    }
-
-    private static Integer[] boxed(int[] values) {
-        return Arrays.stream(values).boxed().toArray(Integer[]::new);
+    private static Long[] boxed(long[] values) {
+        return Arrays.stream(values).boxed().toArray(Long[]::new);
     }
 }

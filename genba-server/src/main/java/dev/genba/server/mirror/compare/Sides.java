@@ -38,14 +38,4 @@ final class Sides {
             throw new SideFailure(primary.side(), e.getCause());
         }
     }
-
-    /** The result of one side only. */
-    <T> T onlyOn(boolean primarySide, Function<SideQueries, T> work) {
-        SideQueries side = primarySide ? primary : mirror;
-        try {
-            return work.apply(side);
-        } catch (RuntimeException e) {
-            throw new SideFailure(side.side(), e);
-        }
-    }
 }

@@ -3,6 +3,7 @@ package dev.genba.server.mirror.compare;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -41,6 +42,9 @@ final class WindowCompare {
         rowsFetched += recent.primary().size() + recent.mirror().size();
         Map<List<String>, Row> primary = DifferenceCollector.byKey(recent.primary());
         Map<List<String>, Row> mirror = DifferenceCollector.byKey(recent.mirror());
+        List<String> errors = new ArrayList<>();
+        repeatedKeys(TableComparator.PRIMARY, recent.primary().size() - primary.size(), errors);
+        repeatedKeys(TableComparator.MIRROR, recent.mirror().size() - mirror.size(), errors);
 
         Set<List<String>> inFlightKeys = new HashSet<>();
         Set<List<String>> keys = new HashSet<>();
@@ -48,7 +52,7 @@ final class WindowCompare {
         sortKeys(recent.mirror(), settled, keys, inFlightKeys);
 
         // a key that changed in the window on one side only: its other version is older or missing
-        Pair<List<Row>> older = fetch(absent(keys, mirror), absent(keys, primary));
+        Pair<List<Row>> older = fetch(absent(keys, primary), absent(keys, mirror));
         older.primary().forEach(row -> primary.put(row.key(), row));
         older.mirror().forEach(row -> mirror.put(row.key(), row));
         sortKeys(older.primary(), settled, new HashSet<>(), inFlightKeys);
@@ -62,17 +66,27 @@ final class WindowCompare {
             }
         }
         DifferenceCollector collector = recheck(suspects);
-        return new CompareResult("window", keys.size(), collector.differences(), batches, 0, List.of(), rowsFetched,
+        if (collector.overflow() != null) {
+            errors.add(collector.overflow());
+        }
+        return new CompareResult("window", keys.size(), collector.differences(), batches, 0, errors, rowsFetched,
                 Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    private static void repeatedKeys(String side, int rows, List<String> errors) {
+        if (rows > 0) {
+            errors.add(side + " database: " + rows + " rows repeat the key of another row; the key columns must identify a row");
+        }
     }
 
     /** Keys with a timestamp up to {@code settled} go to {@code keys}, later ones to {@code inFlight}. */
     private static void sortKeys(List<Row> rows, Instant settled, Set<List<String>> keys, Set<List<String>> inFlight) {
+        long settledMicros = ChronoUnit.MICROS.between(Instant.EPOCH, settled);
         for (Row row : rows) {
-            if (row.timestamp() == null) {
+            if (row.changedMicros() == null) {
                 continue;
             }
-            if (Instant.parse(row.timestamp()).isAfter(settled)) {
+            if (row.changedMicros() > settledMicros) {
                 inFlight.add(row.key());
             } else {
                 keys.add(row.key());
@@ -80,6 +94,7 @@ final class WindowCompare {
         }
     }
 
+    /** The keys that {@code side} has not returned yet. */
     private static List<List<String>> absent(Set<List<String>> keys, Map<List<String>, Row> side) {
         return keys.stream().filter(key -> !side.containsKey(key)).toList();
     }

@@ -82,6 +82,20 @@ class FullCompareTest {
     }
 
     @Test
+    void a_flood_of_differences_is_cut_at_the_limit_and_said_so() {
+        databases.fillBoth(500, "3 days");
+        TwoDatabases.execute(databases.mirror, "DELETE FROM part_locations");
+        CompareOptions limited = new CompareOptions(100, 40, 16, 5000, java.time.Duration.ZERO, java.time.Duration.ofMinutes(1), 10);
+
+        CompareResult result = new TableComparator(databases.primary.jdbi(), databases.mirror.jdbi(),
+                TableSpec.partLocations(), Normalisation.exact(), Clock.systemUTC(), limited).full();
+
+        assertThat(result.differences()).hasSize(10);
+        assertThat(result.ok()).isFalse();
+        assertThat(result.errors()).isNotEmpty().allMatch(error -> error.contains("10 differences"));
+    }
+
+    @Test
     void comparing_a_database_with_itself_finds_nothing() {
         databases.fillBoth(2000, "2 hours");
         TableComparator itself = new TableComparator(databases.mirror.jdbi(), databases.mirror.jdbi(),
