@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,13 +40,15 @@ class AgentReliabilityTest {
     private static final int NETWORK_CUTS = 3;
     private static final long CUT_MS = 3_000;
 
-    @TempDir
+    // Kept when the test fails: the server's and the agent's output say what happened.
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
     private Path dataDir;
     private Process server;
     private AgentProcess agent;
     private TcpProxy proxy;
     private ExecutorService scanners;
+    private AtomicReference<String> lastFailure;
 
     @AfterEach
     void stopEverything() throws Exception {
@@ -106,6 +109,7 @@ class AgentReliabilityTest {
         }
         Set<UUID> acknowledged = ConcurrentHashMap.newKeySet();
         AtomicReference<String> refused = new AtomicReference<>();
+        lastFailure = new AtomicReference<>();
         AtomicInteger nextScan = new AtomicInteger();
         // Scanners may run only a little ahead of the next mishap, so each one strikes while scans flow.
         AtomicInteger gate = new AtomicInteger(strikeAt[0] + share / 2);
@@ -131,6 +135,8 @@ class AgentReliabilityTest {
             int threshold = strikeAt[i];
             await().atMost(Duration.ofMinutes(2)).until(() -> acknowledged.size() >= threshold || refused.get() != null);
             assertThat(refused.get()).as("seed %d", seed).isNull();
+            System.out.printf("%s: %s at %d acknowledged%n", AgentReliabilityTest.class.getSimpleName(),
+                    mishaps.get(i), acknowledged.size());
             switch (mishaps.get(i)) {
                 case AGENT_KILL -> {
                     agent.kill();
@@ -151,7 +157,9 @@ class AgentReliabilityTest {
             gate.set(i + 1 < mishaps.size() ? strikeAt[i + 1] + share / 2 : SCANS);
         }
         scanners.shutdown();
-        assertThat(scanners.awaitTermination(3, TimeUnit.MINUTES)).as("scanners finished").isTrue();
+        assertThat(scanners.awaitTermination(3, TimeUnit.MINUTES))
+                .as("scanners finished; %d acknowledged, last failure %s; dir %s", acknowledged.size(), lastFailure.get(), dir)
+                .isTrue();
         assertThat(refused.get()).as("seed %d", seed).isNull();
         assertThat(acknowledged).as("seed %d", seed).hasSize(SCANS);
         assertThat(comebacks).isEqualTo(AGENT_KILLS);
@@ -181,6 +189,7 @@ class AgentReliabilityTest {
                 refused.compareAndSet(null, "the intake answered " + status + " for scan " + scanId);
                 return;
             }
+            lastFailure.set(status + " at " + java.time.Instant.now());
             GenbaProcess.sleep(50);
         }
     }

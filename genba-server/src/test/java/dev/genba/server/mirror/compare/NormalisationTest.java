@@ -3,7 +3,6 @@ package dev.genba.server.mirror.compare;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.genba.server.db.Database;
-import dev.genba.server.testing.TestPostgres;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
