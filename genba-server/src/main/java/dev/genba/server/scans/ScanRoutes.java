@@ -76,19 +76,17 @@ public final class ScanRoutes implements RouteGroup {
             response.put("request_id", RequestIds.of(ctx));
             JsonBodies.writeJson(ctx, 200, response);
             logLine(ctx, started, caller, body, 200);
-        } catch (ApiException e) {
-            refused(ctx, started, caller, body, e.status());
-            throw e;
-        } catch (ProtocolException e) {
-            refused(ctx, started, caller, body, 400);
-            throw e;
         } catch (RuntimeException e) {
-            refused(ctx, started, caller, body, DatabaseErrors.isUnavailable(e) ? 503 : 500);
+            refused(ctx, started, caller, body, e);
             throw e;
         }
     }
 
-    private void refused(Context ctx, long started, String caller, Object body, int status) {
+    /** Counts and logs a request that was refused or failed, with the status its answer will have. */
+    private void refused(Context ctx, long started, String caller, Object body, RuntimeException failure) {
+        int status = failure instanceof ApiException api ? api.status()
+                : failure instanceof ProtocolException ? 400
+                : DatabaseErrors.isUnavailable(failure) ? 503 : 500;
         outcomes.get(ScanResult.Status.REJECTED).increment();
         logLine(ctx, started, caller, body, status);
     }
@@ -102,14 +100,8 @@ public final class ScanRoutes implements RouteGroup {
             Object body = JsonBodies.read(ctx, JsonBodies.BATCH_LIMIT);
             JsonFields envelope = JsonFields.of(body, "").allowOnly(java.util.Set.of("scans"));
             items = envelope.requiredArray("scans", MAX_BATCH);
-        } catch (ApiException e) {
-            refused(ctx, started, caller, null, e.status());
-            throw e;
-        } catch (ProtocolException e) {
-            refused(ctx, started, caller, null, 400);
-            throw e;
         } catch (RuntimeException e) {
-            refused(ctx, started, caller, null, DatabaseErrors.isUnavailable(e) ? 503 : 500);
+            refused(ctx, started, caller, null, e);
             throw e;
         }
 
@@ -127,6 +119,7 @@ public final class ScanRoutes implements RouteGroup {
             } catch (ProtocolException e) {
                 results[i] = ScanResult.rejected(scanIdOf(items.get(i)), e.error(), e.field(), e.getMessage());
             } catch (ApiException e) {
+                // only the device-id and clock checks throw this here; both name their field
                 results[i] = ScanResult.rejected(scanIdOf(items.get(i)), e.error(), e.field(), e.getMessage());
             }
         }
