@@ -10,6 +10,8 @@ import dev.genba.server.auth.DeviceKeyStore;
 import dev.genba.server.clients.ClientIntakeRoutes;
 import dev.genba.server.clients.ClientLogStore;
 import dev.genba.server.clients.ClientStatusStore;
+import dev.genba.server.clients.FleetQueries;
+import dev.genba.server.clients.FleetRoutes;
 import dev.genba.server.config.GenbaConfig;
 import dev.genba.server.db.Database;
 import dev.genba.server.db.DbEvents;
@@ -123,6 +125,7 @@ public final class GenbaServer implements AutoCloseable {
                     List.of(new HealthRoutes(database, registry, VERSION),
                             new ScanRoutes(guard, batcher, requestLog, clock, registry),
                             new PartLocationRoutes(guard, database.jdbi()),
+                            new FleetRoutes(guard, new FleetQueries(database.jdbi(), config.fleet()), clock),
                             new ClientIntakeRoutes(guard, new ClientStatusStore(database.jdbi()),
                                     new ClientLogStore(database.jdbi()), clock,
                                     Duration.ofDays(config.retention().metricsDays())),

@@ -11,7 +11,12 @@ import java.util.Map;
  * The validated server configuration. Built once at start by {@link #load}; every problem in
  * the file or the environment is reported together, one plain sentence each.
  */
-public record GenbaConfig(Path dataDir, Server server, Db db, Retention retention, Mirror mirror, List<String> warnings) {
+public record GenbaConfig(Path dataDir, Server server, Db db, Retention retention, Mirror mirror, Fleet fleet,
+                          List<String> warnings) {
+
+    /** When a client counts as late (amber) and as gone (red), by the time since its last report. */
+    public record Fleet(java.time.Duration amberAfter, java.time.Duration redAfter) {
+    }
 
     public static final int DEFAULT_PORT = 8501;
 
@@ -103,6 +108,11 @@ public record GenbaConfig(Path dataDir, Server server, Db db, Retention retentio
                 reader.integer("retention", "logs_days", 30, 1, 3650));
 
         Mirror mirror = readMirror(reader);
+        Fleet fleet = new Fleet(java.time.Duration.ofMinutes(reader.integer("fleet", "stale_amber_minutes", 5, 1, 24 * 60)),
+                java.time.Duration.ofHours(reader.integer("fleet", "stale_red_hours", 12, 1, 24 * 30)));
+        if (fleet.redAfter().compareTo(fleet.amberAfter()) <= 0) {
+            reader.problem("fleet", "stale_red_hours", "must be longer than fleet.stale_amber_minutes");
+        }
 
         if (!reader.problems().isEmpty()) {
             throw new ConfigException(reader.problems());
@@ -112,7 +122,7 @@ public record GenbaConfig(Path dataDir, Server server, Db db, Retention retentio
                 .toList();
         return new GenbaConfig(dataDir.toAbsolutePath().normalize(),
                 new Server(host, port, zone, maxThreads, maxPendingScans),
-                new Db(target, poolSize, embeddedPort), retention, mirror, warnings);
+                new Db(target, poolSize, embeddedPort), retention, mirror, fleet, warnings);
     }
 
     private static Mirror readMirror(ConfigReader reader) {
