@@ -6,6 +6,7 @@ import dev.genba.server.auth.AdminCommand;
 import dev.genba.server.clients.ClientsCommand;
 import dev.genba.server.config.ConfigException;
 import dev.genba.server.mirror.MirrorCommand;
+import dev.genba.server.users.UsersCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
 @Command(name = "genba", mixinStandardHelpOptions = true, versionProvider = GenbaCli.Version.class,
         description = "Genba shop-floor server and operator commands.",
         subcommands = {ServerCommand.class, MigrateCommand.class, ClientsCommand.class, AdminCommand.class,
-                AgentConfigCommand.class, MirrorCommand.class, CommandLine.HelpCommand.class})
+                AgentConfigCommand.class, MirrorCommand.class, UsersCommand.class, CommandLine.HelpCommand.class})
 public final class GenbaCli implements Runnable {
     public static final int OK = 0;
     public static final int PROBLEM = 1;
