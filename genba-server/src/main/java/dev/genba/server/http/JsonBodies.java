@@ -23,7 +23,7 @@ public final class JsonBodies {
         if (declared > limit) {
             throw tooLarge(limit, declared);
         }
-        byte[] body = readAtMost(ctx, limit);
+        byte[] body = readAtMost(ctx, declared >= 0 ? (int) declared : -1, limit);
         return Json.parse(body);
     }
 
@@ -38,7 +38,12 @@ public final class JsonBodies {
         ctx.contentType("application/json; charset=utf-8");
         // A length instead of chunked encoding: simpler for small HTTP clients such as the agent.
         ctx.res().setContentLength(bytes.length);
-        ctx.result(bytes);
+        // Written straight to the response: a result handed to Javalin is copied through a new buffer per request.
+        try {
+            ctx.res().getOutputStream().write(bytes);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("could not write the response (client gone?)", e);
+        }
     }
 
     private static void checkContentType(String contentType) {
@@ -62,9 +67,10 @@ public final class JsonBodies {
         }
     }
 
-    private static byte[] readAtMost(Context ctx, int limit) {
+    /** Reads exactly the declared length when there is one (no growing buffers), else up to the limit. */
+    private static byte[] readAtMost(Context ctx, int declared, int limit) {
         try (InputStream in = ctx.req().getInputStream()) {
-            byte[] body = in.readNBytes(limit + 1);
+            byte[] body = in.readNBytes(declared >= 0 ? declared : limit + 1);
             if (body.length > limit) {
                 throw tooLarge(limit, -1);
             }

@@ -12,7 +12,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * Writes scans and keeps {@code part_locations}: each scan is stored once per {@code scan_id};
@@ -26,9 +31,9 @@ final class ScanStore {
 
     private static final String STORE = """
             with input as (
-                select * from unnest(cast(:ids as uuid[]), cast(:devices as text[]), cast(:tags as text[]),
-                                     cast(:orders as text[]), cast(:locations as text[]), cast(:stations as text[]),
-                                     cast(:lots as text[]), cast(:scanned as timestamptz[]), cast(:payloads as jsonb[]))
+                select * from unnest(cast(? as uuid[]), cast(? as text[]), cast(? as text[]), cast(? as text[]),
+                                     cast(? as text[]), cast(? as text[]), cast(? as text[]), cast(? as timestamptz[]),
+                                     cast(? as jsonb[]))
                      as t(scan_id, device_id, tag_id, order_id, location, station, lot, scanned_at, payload)
             ),
             stored as (
@@ -54,6 +59,12 @@ final class ScanStore {
             select scan_id from stored
             """;
 
+    /** The arrays bound to {@link #STORE}, in parameter order. */
+    private static final List<Function<ScanRequest, String>> COLUMNS = List.of(
+            scan -> scan.scanId().toString(), ScanRequest::deviceId, ScanRequest::tagId, ScanRequest::orderId,
+            ScanRequest::location, ScanRequest::station, ScanRequest::lot, scan -> scan.scannedAt().toString(),
+            scan -> Json.write(scan.payload()));
+
     /** Stores the scans in one statement; results are in input order. */
     List<ScanResult> write(Handle handle, List<ScanRequest> scans) {
         Map<UUID, ScanRequest> unique = new LinkedHashMap<>();
@@ -63,18 +74,7 @@ final class ScanStore {
         // A fixed row order keeps two concurrent writers from deadlocking on the same keys.
         List<ScanRequest> ordered = new ArrayList<>(unique.values());
         ordered.sort(Comparator.comparing(scan -> scan.scanId().toString()));
-        Set<UUID> inserted = new HashSet<>(handle.createQuery(STORE)
-                .bindArray("ids", String.class, column(ordered, scan -> scan.scanId().toString()))
-                .bindArray("devices", String.class, column(ordered, ScanRequest::deviceId))
-                .bindArray("tags", String.class, column(ordered, ScanRequest::tagId))
-                .bindArray("orders", String.class, column(ordered, ScanRequest::orderId))
-                .bindArray("locations", String.class, column(ordered, ScanRequest::location))
-                .bindArray("stations", String.class, column(ordered, ScanRequest::station))
-                .bindArray("lots", String.class, column(ordered, ScanRequest::lot))
-                .bindArray("scanned", String.class, column(ordered, scan -> scan.scannedAt().toString()))
-                .bindArray("payloads", String.class, column(ordered, scan -> Json.write(scan.payload())))
-                .mapTo(UUID.class)
-                .list());
+        Set<UUID> inserted = insert(handle.getConnection(), ordered);
 
         List<ScanResult> results = new ArrayList<>(scans.size());
         Set<UUID> reported = new HashSet<>();
@@ -85,11 +85,26 @@ final class ScanStore {
         return results;
     }
 
-    private static List<String> column(List<ScanRequest> scans, Function<ScanRequest, String> value) {
-        List<String> column = new ArrayList<>(scans.size());
-        for (ScanRequest scan : scans) {
-            column.add(value.apply(scan));
+    /** Plain JDBC on the hot path: Jdbi's per-binding type resolution was a tenth of all allocation here. */
+    private static Set<UUID> insert(Connection connection, List<ScanRequest> scans) {
+        try (PreparedStatement statement = connection.prepareStatement(STORE)) {
+            int parameter = 1;
+            for (Function<ScanRequest, String> column : COLUMNS) {
+                String[] values = new String[scans.size()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = column.apply(scans.get(i));
+                }
+                statement.setArray(parameter++, connection.createArrayOf("text", values));
+            }
+            Set<UUID> inserted = new HashSet<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    inserted.add(rows.getObject(1, UUID.class));
+                }
+            }
+            return inserted;
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e, null);
         }
-        return column;
     }
 }
