@@ -139,6 +139,22 @@ final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * A scanner app's loop: sends the same scan again (same id) until the intake acknowledges it
+     * or refuses it for good. Returns 202, the 4xx status, or -1 when {@code limit} ran out.
+     */
+    int handOver(UUID scanId, String tagId, String location, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()) {
+            int status = post(scanId, tagId, location);
+            if (status == 202 || status >= 400 && status < 500) {
+                return status;
+            }
+            GenbaProcess.sleep(50);
+        }
+        return -1;
+    }
+
     private HttpURLConnection open(String path) throws IOException {
         HttpURLConnection connection = (HttpURLConnection) new URL("http://127.0.0.1:" + intakePort + path)
                 .openConnection();

@@ -96,6 +96,9 @@ public final class TcpProxy implements AutoCloseable {
             Socket server = new Socket();
             open.add(server);
             try {
+                // Forward every chunk at once: Nagle would hold it for the peer's delayed ACK.
+                client.setTcpNoDelay(true);
+                server.setTcpNoDelay(true);
                 server.connect(new InetSocketAddress(LOOPBACK, targetPort), 2_000);
             } catch (IOException e) {
                 // the server is away: the client sees its connection closed, as through a dead path

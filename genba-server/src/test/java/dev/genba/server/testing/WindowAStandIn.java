@@ -19,6 +19,12 @@ import org.jdbi.v3.core.Jdbi;
  * own {@code part_locations} in its own PostgreSQL database, with a schema that is not Genba's.
  */
 public final class WindowAStandIn implements AutoCloseable {
+    static {
+        // The JDK server otherwise sends headers and body in two packets; with the client's delayed
+        // ACK every single-scan POST waits ~40 ms. The real old server is not a JDK HttpServer.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private final HttpServer http;
     private final Database database;
     private final DbTarget target;
