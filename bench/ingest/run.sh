@@ -72,9 +72,9 @@ pgbench_run() {
   printf '%s %s %s\n' "$(awk -v t="$tps" -v r="$rows" 'BEGIN{printf "%.0f", t*r}')" "$p50" "$p99"
 }
 
-echo "== warming up the server JIT (not measured)"
-loadgen single 32 10 >/dev/null
-loadgen batch 8 5 100 >/dev/null
+echo "== warming up the server JIT for 40 s (not measured: a factory server runs for days)"
+loadgen single 32 30 >/dev/null
+loadgen batch 8 10 100 >/dev/null
 
 {
   echo "bench/ingest  $(date -u +%FT%TZ)  $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
