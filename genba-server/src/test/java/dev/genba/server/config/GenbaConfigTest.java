@@ -77,6 +77,30 @@ class GenbaConfigTest {
     }
 
     @Test
+    void mirror_databases_come_from_the_libpq_form_in_the_environment_and_bad_mirror_settings_are_named() {
+        GenbaConfig config = GenbaConfig.load(null, dir, null, Map.of(
+                "GENBA_MIRROR_PRIMARY_DB_URI", "postgresql://window:p%40ss@window-a.local:5432/tools",
+                "GENBA_MIRROR_KEY_COLUMNS", "tag_id, order_id",
+                "GENBA_MIRROR_COMPARE_AT", "03:30"));
+
+        assertThat(config.mirror().primaryDb().jdbcUrl()).isEqualTo("jdbc:postgresql://window-a.local:5432/tools");
+        assertThat(config.mirror().primaryDb().user()).isEqualTo("window");
+        assertThat(config.mirror().primaryDb().password()).isEqualTo("p@ss");
+        assertThat(config.mirror().mirrorDb()).isNull();
+        assertThat(config.mirror().keyColumns()).containsExactly("tag_id", "order_id");
+        assertThat(config.mirror().compareAt()).isEqualTo(java.time.LocalTime.of(3, 30));
+        assertThat(config.mirror().targetDays()).isEqualTo(14);
+
+        assertThatThrownBy(() -> GenbaConfig.load(null, dir, null, Map.of(
+                "GENBA_MIRROR_MIRROR_DB_URI", "mysql://x", "GENBA_MIRROR_TABLE", "parts; drop table x",
+                "GENBA_MIRROR_COMPARE_AT", "2am")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(3)
+                        .anySatisfy(problem -> assertThat(problem).startsWith("mirror.mirror_db_uri"))
+                        .anySatisfy(problem -> assertThat(problem).contains("not a valid table or column name"))
+                        .anySatisfy(problem -> assertThat(problem).startsWith("mirror.compare_at")));
+    }
+
+    @Test
     void warns_about_settings_it_does_not_know() throws Exception {
         Path file = dir.resolve("genba.yaml");
         Files.writeString(file, "server:\n  prot: 8502\n");
