@@ -29,6 +29,10 @@ import dev.genba.server.scans.PartLocationRoutes;
 import dev.genba.server.scans.RequestLog;
 import dev.genba.server.scans.ScanBatcher;
 import dev.genba.server.scans.ScanRoutes;
+import dev.genba.server.users.UserStore;
+import dev.genba.server.web.LoginThrottle;
+import dev.genba.server.web.WebRoutes;
+import dev.genba.server.web.WebSessions;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -121,16 +125,20 @@ public final class GenbaServer implements AutoCloseable {
             resources.push(new MirrorScheduler(mirror, clock).start());
             resources.push(new RetentionJob(database.jdbi(), config.retention(), clock).start());
 
+            FleetQueries fleetQueries = new FleetQueries(database.jdbi(), config.fleet());
             HttpServer http = new HttpServer(config.server().host(), config.server().port(), config.server().maxThreads(),
                     List.of(new HealthRoutes(database, registry, VERSION),
                             new ScanRoutes(guard, batcher, requestLog, clock, registry),
                             new PartLocationRoutes(guard, database.jdbi()),
-                            new FleetRoutes(guard, new FleetQueries(database.jdbi(), config.fleet()), clock),
+                            new FleetRoutes(guard, fleetQueries, clock),
                             new ClientIntakeRoutes(guard, new ClientStatusStore(database.jdbi()),
                                     new ClientLogStore(database.jdbi()), clock,
                                     Duration.ofDays(config.retention().metricsDays())),
                             new AgentConfigRoutes(guard, new AgentConfigStore(database.jdbi())),
-                            new MirrorRoutes(guard, mirror, config.server().timezone())));
+                            new MirrorRoutes(guard, mirror, config.server().timezone()),
+                            new WebRoutes(new WebSessions(database.jdbi(), clock), new LoginThrottle(clock),
+                                    new UserStore(database.jdbi()), fleetQueries, mirror, rotation::rotate, audit, config,
+                                    clock, VERSION)));
             http.start();
             audit.record("system", "server.start", "port " + http.port(), "ok",
                     Map.of("version", VERSION, "database", config.db().embedded() ? "embedded" : target.redacted()));

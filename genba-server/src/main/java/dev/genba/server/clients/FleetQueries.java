@@ -32,29 +32,76 @@ public final class FleetQueries {
     public record Page(List<Map<String, Object>> items, long total) {
     }
 
-    /** Clients (active devices) with their latest report; {@code staleOnly} keeps amber and red ones. */
-    public Page clients(String search, boolean staleOnly, int limit, int offset, Instant now) {
+    /** The states a client can be in, from its last report's age. */
+    public static final List<String> STATES = List.of("online", "amber", "red", "never");
+
+    /** Orders the client list may take; each maps to a fixed SQL expression (never caller text). */
+    public static final Map<String, String> SORTS = Map.of(
+            "name", "d.name",
+            "last_seen", "s.received_at",
+            "cpu", "(s.report->>'cpu_usage')::float8",
+            "memory", "(s.report->>'memory_usage')::float8",
+            "disk", "(s.report->>'disk_usage')::float8",
+            "temperature", "(s.report->>'temperature')::float8",
+            "errors", "errors_24h",
+            "pending", "pending_scans",
+            "hostname", "s.report->>'hostname'");
+
+    /**
+     * What the client list may be narrowed and ordered by. {@code search} matches name or
+     * hostname; {@code states} keeps those states (null: all); {@code sort} is a key of {@link #SORTS}.
+     */
+    public record ClientFilter(String search, java.util.Collection<String> states, String sort, boolean descending) {
+        public static ClientFilter all() {
+            return new ClientFilter(null, null, "name", false);
+        }
+    }
+
+    /** Clients (active devices) with their latest report, filtered and ordered by {@code filter}. */
+    public Page clients(ClientFilter filter, int limit, int offset, Instant now) {
         StringBuilder where = new StringBuilder(" where d.revoked_at is null");
-        if (search != null) {
+        if (filter.search() != null) {
             where.append(" and (d.name ilike :search escape '!' or s.report->>'hostname' ilike :search escape '!')");
         }
-        if (staleOnly) {
-            where.append(" and (s.received_at is null or s.received_at < :amber)");
+        boolean byState = filter.states() != null && !filter.states().containsAll(STATES);
+        if (byState) {
+            List<String> conditions = new ArrayList<>();
+            for (String state : filter.states()) {
+                conditions.add(switch (state) {
+                    case "online" -> "s.received_at >= :amber";
+                    case "amber" -> "(s.received_at < :amber and s.received_at >= :red)";
+                    case "red" -> "s.received_at < :red";
+                    case "never" -> "s.received_at is null";
+                    default -> throw new IllegalArgumentException("unknown client state " + state);
+                });
+            }
+            where.append(conditions.isEmpty() ? " and false" : " and (" + String.join(" or ", conditions) + ")");
         }
+        String sortExpression = SORTS.get(filter.sort());
+        if (sortExpression == null) {
+            throw new IllegalArgumentException("unknown sort " + filter.sort());
+        }
+        String direction = filter.descending() ? " desc nulls last" : " asc nulls last";
         String from = " from devices d left join client_status s on s.client_id = d.name";
         return jdbi.withHandle(handle -> {
             Query count = handle.createQuery("select count(*)" + from + where);
             Query page = handle.createQuery("""
                     select d.name, s.received_at, s.sampled_at, s.report::text as report,
-                           (select count(*) from client_logs l where l.client_id = d.name and l.level = 'error'
-                                and l.logged_at >= :day_ago) as errors_24h
-                    """ + from + where + " order by d.name limit :limit offset :offset");
+                           coalesce(e.errors, 0) as errors_24h,
+                           (select sum((o.value->>'pending')::bigint) from jsonb_each(s.report->'outbox') o
+                             where jsonb_typeof(o.value->'pending') = 'number') as pending_scans
+                    """ + from + """
+                     left join (select client_id, count(*) as errors from client_logs
+                                 where level = 'error' and logged_at >= :day_ago group by client_id) e
+                            on e.client_id = d.name
+                    """ + where + " order by " + sortExpression + direction + ", d.name limit :limit offset :offset");
             for (Query query : List.of(count, page)) {
-                if (search != null) {
-                    query.bind("search", "%" + escapeLike(search) + "%");
+                if (filter.search() != null) {
+                    query.bind("search", "%" + escapeLike(filter.search()) + "%");
                 }
-                if (staleOnly) {
+                if (byState) {
                     query.bind("amber", utc(now.minus(fleet.amberAfter())));
+                    query.bind("red", utc(now.minus(fleet.redAfter())));
                 }
             }
             long total = count.mapTo(Long.class).one();
@@ -63,6 +110,40 @@ public final class FleetQueries {
                     .map((rs, ctx) -> client(rs, now)).list();
             return new Page(items, total);
         });
+    }
+
+    /** One client with its latest report (as in the list), or empty when no such active client. */
+    public java.util.Optional<Map<String, Object>> client(String clientId, Instant now) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        select d.name, s.received_at, s.sampled_at, s.report::text as report,
+                               (select count(*) from client_logs l where l.client_id = d.name and l.level = 'error'
+                                    and l.logged_at >= :day_ago) as errors_24h
+                        from devices d left join client_status s on s.client_id = d.name
+                        where d.name = :name and d.revoked_at is null""")
+                .bind("name", clientId).bind("day_ago", utc(now.minus(Duration.ofDays(1))))
+                .map((rs, ctx) -> client(rs, now)).findOne());
+    }
+
+    /** How many clients are in each state, and the fleet's errors of the last 24 hours. */
+    public Map<String, Long> summary(Instant now) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        select count(*) filter (where s.received_at >= :amber) as online,
+                               count(*) filter (where s.received_at < :amber and s.received_at >= :red) as amber,
+                               count(*) filter (where s.received_at < :red) as red,
+                               count(*) filter (where s.received_at is null) as never,
+                               (select count(*) from client_logs where level = 'error' and logged_at >= :day_ago) as errors_24h,
+                               (select count(*) from client_logs where level = 'warn' and logged_at >= :day_ago) as warnings_24h
+                        from devices d left join client_status s on s.client_id = d.name
+                        where d.revoked_at is null""")
+                .bind("amber", utc(now.minus(fleet.amberAfter()))).bind("red", utc(now.minus(fleet.redAfter())))
+                .bind("day_ago", utc(now.minus(Duration.ofDays(1))))
+                .map((rs, ctx) -> {
+                    Map<String, Long> counts = new LinkedHashMap<>();
+                    for (String column : List.of("online", "amber", "red", "never", "errors_24h", "warnings_24h")) {
+                        counts.put(column, rs.getLong(column));
+                    }
+                    return counts;
+                }).one());
     }
 
     private Map<String, Object> client(ResultSet rs, Instant now) throws SQLException {

@@ -41,17 +41,67 @@ public final class FleetRoutes implements RouteGroup {
     @Override
     public void register(RoutesConfig routes) {
         routes.get("/api/clients/status", this::clients);
+        routes.get("/api/clients/summary", this::summary);
         routes.get("/api/clients/logs", this::logs);
         routes.get("/api/clients/{id}/metrics", this::metrics);
     }
 
     private void clients(Context ctx) {
         guard.requireAdmin(ctx);
-        int limit = QueryParams.integer(ctx, "limit", 100, 1, 1000);
+        int limit = QueryParams.integer(ctx, "limit", 100, 1, 5000);
         int offset = QueryParams.integer(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-        boolean staleOnly = bool(ctx, "stale");
-        FleetQueries.Page page = queries.clients(QueryParams.text(ctx, "q", 100), staleOnly, limit, offset, clock.instant());
+        FleetQueries.Page page = queries.clients(clientFilter(ctx), limit, offset, clock.instant());
         respond(ctx, page, limit, offset, page.total());
+    }
+
+    /** What the dashboard's tiles show: clients per state and the fleet's errors and warnings of the last 24 h. */
+    private void summary(Context ctx) {
+        guard.requireAdmin(ctx);
+        Map<String, Object> body = new LinkedHashMap<>(queries.summary(clock.instant()));
+        body.put("request_id", RequestIds.of(ctx));
+        JsonBodies.writeJson(ctx, 200, body);
+    }
+
+    /**
+     * {@code q} (name or hostname), {@code state} (comma-separated online, amber, red, never),
+     * {@code stale=true} (amber, red and never), {@code sort} (a key of {@link FleetQueries#SORTS},
+     * {@code -} in front for descending). Shared by the API and the clients page.
+     */
+    public static FleetQueries.ClientFilter clientFilter(Context ctx) {
+        java.util.Set<String> states = null;
+        String stateText = QueryParams.text(ctx, "state", 60);
+        if (stateText != null && !stateText.isBlank()) {
+            states = new java.util.LinkedHashSet<>();
+            for (String state : stateText.split(",")) {
+                String name = state.trim().toLowerCase(Locale.ROOT);
+                if (!FleetQueries.STATES.contains(name)) {
+                    throw ApiException.badRequest("state", "state must be online, amber, red or never (comma-separated), got \""
+                            + abbreviate(name) + "\"");
+                }
+                states.add(name);
+            }
+        }
+        if (bool(ctx, "stale")) {
+            java.util.Set<String> stale = java.util.Set.of("amber", "red", "never");
+            if (states == null) {
+                states = new java.util.LinkedHashSet<>(stale);
+            } else {
+                states.retainAll(stale);
+            }
+        }
+        String sort = QueryParams.text(ctx, "sort", 20);
+        boolean descending = false;
+        if (sort == null || sort.isBlank()) {
+            sort = "name";
+        } else if (sort.startsWith("-")) {
+            descending = true;
+            sort = sort.substring(1);
+        }
+        if (!FleetQueries.SORTS.containsKey(sort)) {
+            throw ApiException.badRequest("sort", "sort must be one of " + String.join(", ", new java.util.TreeSet<>(FleetQueries.SORTS.keySet()))
+                    + " (with - in front for descending), got \"" + abbreviate(sort) + "\"");
+        }
+        return new FleetQueries.ClientFilter(QueryParams.text(ctx, "q", 100), states, sort, descending);
     }
 
     private void metrics(Context ctx) {
@@ -118,7 +168,7 @@ public final class FleetRoutes implements RouteGroup {
         JsonBodies.writeJson(ctx, 200, body);
     }
 
-    private static boolean bool(Context ctx, String name) {
+    static boolean bool(Context ctx, String name) {
         String text = QueryParams.text(ctx, name, 5);
         if (text == null) {
             return false;

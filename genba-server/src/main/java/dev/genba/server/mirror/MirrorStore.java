@@ -101,6 +101,22 @@ public final class MirrorStore {
         return runs("true order by started_at desc, id desc limit " + Math.max(1, Math.min(limit, 1000)));
     }
 
+    /** A stored difference as the pages show it. */
+    public record StoredDifference(String key, String kind, String primaryValues, String mirrorValues, String columns,
+                                   Instant detectedAt) {
+    }
+
+    /** The first {@code limit} differences a run recorded. */
+    public List<StoredDifference> differences(long runId, int limit) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        select key::text, kind, primary_values::text, mirror_values::text, columns::text, detected_at
+                        from mirror_diffs where run_id = :run order by detected_at, key::text limit :limit""")
+                .bind("run", runId).bind("limit", limit)
+                .map((rs, ctx) -> new StoredDifference(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getTimestamp(6).toInstant()))
+                .list());
+    }
+
     private List<Run> runs(String condition) {
         return jdbi.withHandle(handle -> handle.createQuery("""
                         select id, started_at, finished_at, local_date, mode, scheduled, status, rows_compared, diffs, diff_rows,

@@ -97,6 +97,32 @@ class FleetApiTest {
     }
 
     @Test
+    void filters_by_state_and_sorts_by_any_column_either_way() {
+        List<Map<String, Object>> red = items("/api/clients/status?state=red");
+        List<Map<String, Object>> lateOrNever = items("/api/clients/status?state=amber,never");
+        List<Map<String, Object>> byLastSeen = items("/api/clients/status?sort=last_seen");
+        List<Map<String, Object>> byErrors = items("/api/clients/status?sort=-errors");
+
+        assertThat(red).extracting(item -> item.get("client_id")).containsExactly("PI-GONE");
+        assertThat(lateOrNever).extracting(item -> item.get("client_id")).containsExactly("PI-LATE", "PI-NEW");
+        assertThat(byLastSeen).extracting(item -> item.get("client_id"))
+                .containsExactly("PI-GONE", "PI-LATE", "PI-ONLINE", "PI-NEW");
+        assertThat(byErrors.get(0)).containsEntry("client_id", "PI-ONLINE").containsEntry("errors_24h", 2L);
+        HttpResponse<String> badSort = server.get("/api/clients/status?sort=password", admin);
+        assertThat(badSort.statusCode()).isEqualTo(400);
+        assertThat(badSort.body()).contains("\"field\":\"sort\"");
+        assertThat(server.get("/api/clients/status?state=purple", admin).body()).contains("\"field\":\"state\"");
+    }
+
+    @Test
+    void summary_counts_clients_per_state_and_the_day_s_errors() {
+        Map<String, Object> summary = get("/api/clients/summary");
+
+        assertThat(summary).containsEntry("online", 1L).containsEntry("amber", 1L).containsEntry("red", 1L)
+                .containsEntry("never", 1L).containsEntry("errors_24h", 2L).containsEntry("warnings_24h", 1L);
+    }
+
+    @Test
     void metric_history_is_downsampled_to_a_few_hundred_points() {
         Map<String, Object> day = get("/api/clients/PI-ONLINE/metrics");
         List<?> points = (List<?>) day.get("points");
@@ -129,7 +155,8 @@ class FleetApiTest {
 
     @Test
     void every_read_api_refuses_anonymous_callers_and_device_keys() {
-        for (String path : List.of("/api/clients/status", "/api/clients/logs", "/api/clients/PI-ONLINE/metrics")) {
+        for (String path : List.of("/api/clients/status", "/api/clients/summary", "/api/clients/logs",
+                "/api/clients/PI-ONLINE/metrics")) {
             assertThat(server.get(path, Map.of()).statusCode()).as(path).isEqualTo(401);
             assertThat(server.get(path, Map.of("x-client-key", deviceKey)).statusCode()).as(path).isEqualTo(403);
         }
