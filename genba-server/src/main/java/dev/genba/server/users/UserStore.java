@@ -31,10 +31,14 @@ public final class UserStore {
                 .execute() > 0);
     }
 
+    /** Sets the password and ends the user's login sessions (a changed password locks out whoever had the old one). */
     public boolean setPassword(String name, String passwordHash) {
-        return jdbi.withHandle(handle -> handle.createUpdate(
-                        "update users set password_hash = :hash, password_set_at = now() where name = :name")
-                .bind("name", name).bind("hash", passwordHash).execute() > 0);
+        return jdbi.inTransaction(handle -> {
+            boolean found = handle.createUpdate("update users set password_hash = :hash, password_set_at = now() where name = :name")
+                    .bind("name", name).bind("hash", passwordHash).execute() > 0;
+            handle.createUpdate("delete from web_sessions where user_name = :name").bind("name", name).execute();
+            return found;
+        });
     }
 
     public boolean remove(String name) {

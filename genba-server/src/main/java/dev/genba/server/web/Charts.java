@@ -24,7 +24,7 @@ public final class Charts {
     private Charts() {
     }
 
-    public record Tick(double position, String label) {
+    public record Tick(double position, String label, String anchor) {
     }
 
     /** Everything a template needs to draw one metric. */
@@ -92,7 +92,7 @@ public final class Charts {
         List<Tick> yTicks = new ArrayList<>();
         for (int i = 0; i <= 4; i++) {
             double value = top * i / 4;
-            yTicks.add(new Tick(TOP + plotHeight * (1 - i / 4.0), format(value)));
+            yTicks.add(new Tick(TOP + plotHeight * (1 - i / 4.0), format(value), "end"));
         }
         boolean days = Duration.between(from, to).compareTo(Duration.ofDays(2)) > 0;
         DateTimeFormatter labels = DateTimeFormatter.ofPattern(days ? "MM/dd" : "HH:mm");
@@ -100,7 +100,8 @@ public final class Charts {
         int tickCount = days ? 7 : 6;
         for (int i = 0; i <= tickCount; i++) {
             Instant at = from.plusMillis((long) (span * i / tickCount));
-            xTicks.add(new Tick(LEFT + plotWidth * (double) i / tickCount, labels.format(at.atZone(zone))));
+            xTicks.add(new Tick(LEFT + plotWidth * (double) i / tickCount, labels.format(at.atZone(zone)),
+                    i == 0 ? "start" : i == tickCount ? "end" : "middle"));
         }
         String latest = last == null ? "-" : format(((Number) last).doubleValue()) + unit;
         return new Chart(key, title, unit, WIDTH, HEIGHT, lines, yTicks, xTicks, latest, count);
