@@ -46,9 +46,18 @@ public final class GenbaAgent implements AutoCloseable {
 
     /** Starts everything; {@code logs} also receives the agent's own warnings (see ConsoleFormat). */
     public static GenbaAgent start(AgentFileConfig file, LogBuffer logs, Clock clock) {
+        return start(file, logs, clock, Path.of("/"));
+    }
+
+    /**
+     * As {@link #start(AgentFileConfig, LogBuffer, Clock)}, reading the machine's health under
+     * {@code systemRoot} ({@code proc/stat}, {@code proc/meminfo}, ...): "/" on a Pi; another
+     * tree for the simulated clients of {@code genba demo}.
+     */
+    public static GenbaAgent start(AgentFileConfig file, LogBuffer logs, Clock clock, Path systemRoot) {
         GenbaAgent agent = new GenbaAgent();
         try {
-            agent.wire(file, logs, clock);
+            agent.wire(file, logs, clock, systemRoot);
             return agent;
         } catch (RuntimeException e) {
             agent.close();
@@ -56,7 +65,7 @@ public final class GenbaAgent implements AutoCloseable {
         }
     }
 
-    private void wire(AgentFileConfig file, LogBuffer logs, Clock clock) {
+    private void wire(AgentFileConfig file, LogBuffer logs, Clock clock, Path systemRoot) {
         String version = AgentVersion.current();
         AgentDatabase database = AgentDatabase.open(file.outboxFile());
         started.push(database);
@@ -86,7 +95,7 @@ public final class GenbaAgent implements AutoCloseable {
         });
         ConfigPoller poller = new ConfigPoller(settings, configStore, http, contact);
         StatusBacklog backlog = new StatusBacklog(database, StatusBacklog.MAX_REPORTS);
-        StatusReporter status = new StatusReporter(settings, new SystemSampler(Path.of("/")), outbox, backlog,
+        StatusReporter status = new StatusReporter(settings, new SystemSampler(systemRoot), outbox, backlog,
                 destination -> delivery.latency(destination).summary(), logs::dropped, http, contact, clock, version);
         LogShipper shipper = new LogShipper(logs, http, file.serverUrl(), file.clientId(),
                 () -> settings.current().timeoutMs());

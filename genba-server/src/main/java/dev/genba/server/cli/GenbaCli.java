@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
 @Command(name = "genba", mixinStandardHelpOptions = true, versionProvider = GenbaCli.Version.class,
         description = "Genba shop-floor server and operator commands.",
         subcommands = {ServerCommand.class, MigrateCommand.class, ClientsCommand.class, AdminCommand.class,
-                AgentConfigCommand.class, MirrorCommand.class, UsersCommand.class, CommandLine.HelpCommand.class})
+                AgentConfigCommand.class, MirrorCommand.class, UsersCommand.class, dev.genba.server.demo.DemoCommand.class,
+                CommandLine.HelpCommand.class})
 public final class GenbaCli implements Runnable {
     public static final int OK = 0;
     public static final int PROBLEM = 1;
