@@ -64,6 +64,7 @@ public final class ScanRoutes implements RouteGroup {
         long started = System.nanoTime();
         Object body = null;
         String caller = null;
+        boolean logged = false;
         try {
             caller = guard.requireDevice(ctx);
             body = JsonBodies.read(ctx, JsonBodies.SINGLE_LIMIT);
@@ -74,10 +75,14 @@ public final class ScanRoutes implements RouteGroup {
             outcomes.get(result.status()).increment();
             Map<String, Object> response = result.toJson();
             response.put("request_id", RequestIds.of(ctx));
-            JsonBodies.writeJson(ctx, 200, response);
+            // The line is in the log before the device sees its 200 (as for batches).
             logLine(ctx, started, caller, body, 200);
+            logged = true;
+            JsonBodies.writeJson(ctx, 200, response);
         } catch (RuntimeException e) {
-            refused(ctx, started, caller, body, e);
+            if (!logged) {
+                refused(ctx, started, caller, body, e);
+            }
             throw e;
         }
     }
