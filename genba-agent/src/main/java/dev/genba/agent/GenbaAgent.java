@@ -8,11 +8,14 @@ import dev.genba.agent.config.LiveSettings;
 import dev.genba.agent.config.ServerContact;
 import dev.genba.agent.db.AgentDatabase;
 import dev.genba.agent.delivery.Delivery;
+import dev.genba.agent.delivery.LatencyStore;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.intake.IntakeServer;
 import dev.genba.agent.intake.ScanIntake;
+import dev.genba.agent.logs.JournalCursor;
 import dev.genba.agent.logs.JournalTail;
 import dev.genba.agent.logs.LogBuffer;
+import dev.genba.agent.logs.LogInbox;
 import dev.genba.agent.logs.LogShipper;
 import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.GroupCommitter;
@@ -75,7 +78,7 @@ public final class GenbaAgent implements AutoCloseable {
         AgentHttp http = new AgentHttp(file.clientKey(), version);
         ServerContact contact = new ServerContact(clock);
 
-        Delivery delivery = new Delivery(outbox, settings, http, file.maxBackoffMs(), clock);
+        Delivery delivery = new Delivery(outbox, new LatencyStore(database), settings, http, file.maxBackoffMs(), clock);
         delivery.start();
         started.push(delivery);
 
@@ -97,8 +100,9 @@ public final class GenbaAgent implements AutoCloseable {
         StatusBacklog backlog = new StatusBacklog(database, StatusBacklog.MAX_REPORTS);
         StatusReporter status = new StatusReporter(settings, new SystemSampler(systemRoot), outbox, backlog,
                 destination -> delivery.latency(destination).summary(), logs::dropped, http, contact, clock, version);
-        LogShipper shipper = new LogShipper(logs, http, file.serverUrl(), file.clientId(),
-                () -> settings.current().timeoutMs());
+        JournalCursor journalCursor = new JournalCursor(database);
+        LogShipper shipper = new LogShipper(logs, new LogInbox(database), journalCursor, http, file.serverUrl(),
+                file.clientId(), () -> settings.current().timeoutMs());
         new PeriodicJob("config poll", poller::poll,
                 () -> settings.current().configPollIntervalS() * 1000L, scheduler).start(0);
         new PeriodicJob("status report", status::tick,
@@ -106,7 +110,8 @@ public final class GenbaAgent implements AutoCloseable {
         new PeriodicJob("log shipping", shipper::flush,
                 () -> settings.current().logFlushIntervalS() * 1000L, scheduler).start(1_000);
 
-        JournalTail journal = new JournalTail(file.journalUnits(), logs);
+        JournalTail journal = new JournalTail(file.journalUnits(), JournalTail.findJournalctl(System.getenv("PATH")),
+                journalCursor, logs);
         journal.start();
         started.push(journal);
         LOG.info("genba-agent " + version + " running as " + file.clientId() + ": intake on 127.0.0.1:" + intake.port()

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 /** {@code genba-agent}: the device agent's command line. */
 @Command(name = "genba-agent", mixinStandardHelpOptions = true, versionProvider = AgentCli.Version.class,
         description = "Device agent for Genba client Pis: durable scan outbox, delivery, status and log reporting.",
-        subcommands = {RunCommand.class, ScanCommand.class, StatusCommand.class, ReportCommand.class},
+        subcommands = {RunCommand.class, ScanCommand.class, StatusCommand.class, ReportCommand.class,
+            DeadLettersCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:ran and found a problem", "2:could not run (configuration, arguments)"})
 public final class AgentCli implements Runnable {
@@ -26,6 +27,7 @@ public final class AgentCli implements Runnable {
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         ConsoleFormat.installQuiet();
         CommandLine commandLine = new CommandLine(new AgentCli());
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> {
@@ -48,7 +50,7 @@ public final class AgentCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, scan, status or report");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, scan, status, report or dead-letters");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

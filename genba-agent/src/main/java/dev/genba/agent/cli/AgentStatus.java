@@ -54,7 +54,7 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
         }
         if (destinations.stream().anyMatch(d -> d.deadLetters() > 0)) {
             text.append("\nDead letters are scans a destination refused for good; they are kept in ")
-                    .append(file.outboxFile()).append(" (table dead_letters) for an operator to check. Newest:\n");
+                    .append(file.outboxFile()).append(" until an operator acts (`genba-agent dead-letters`). Newest:\n");
             newestDeadLetters.forEach((destination, letters) -> letters.forEach(letter -> text.append("  ")
                     .append(destination.key()).append(' ').append(letter.scanId()).append(' ')
                     .append(LOCAL.format(letter.failedAt())).append(": ").append(letter.reason()).append('\n')));

@@ -6,6 +6,7 @@ import dev.genba.agent.config.ConfigStore;
 import dev.genba.agent.config.LiveSettings;
 import dev.genba.agent.config.ServerContact;
 import dev.genba.agent.db.AgentDatabase;
+import dev.genba.agent.delivery.LatencyStore;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.outbox.OutboxStore;
 import dev.genba.agent.status.StatusBacklog;
@@ -35,10 +36,13 @@ final class ReportCommand implements Callable<Integer> {
         LiveSettings settings = new LiveSettings(file, new ConfigStore(file.serverConfigFile()).load());
         ServerContact contact = new ServerContact(Clock.systemUTC());
         try (AgentDatabase database = AgentDatabase.open(file.outboxFile())) {
+            // The running agent keeps latency in outbox.db too, so this report shows the same 24 hours.
+            LatencyStore latency = new LatencyStore(database);
             StatusReporter reporter = new StatusReporter(settings, new SystemSampler(Path.of("/")),
                     new OutboxStore(database, file.outboxMaxRows()), new StatusBacklog(database, StatusBacklog.MAX_REPORTS),
-                    destination -> null, () -> 0, new AgentHttp(file.clientKey(), AgentVersion.current()), contact,
-                    Clock.systemUTC(), AgentVersion.current());
+                    destination -> latency.summary(destination, Clock.systemUTC().instant()), () -> 0,
+                    new AgentHttp(file.clientKey(), AgentVersion.current()), contact, Clock.systemUTC(),
+                    AgentVersion.current());
             String report = Json.write(reporter.sample().toJson());
             spec.commandLine().getOut().println(report);
             if (reporter.send(report) == StatusReporter.SendResult.TAKEN) {

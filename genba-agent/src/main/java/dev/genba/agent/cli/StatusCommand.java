@@ -8,6 +8,7 @@ import dev.genba.agent.config.LiveSettings;
 import dev.genba.agent.db.AgentDatabase;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.outbox.DeadLetter;
+import dev.genba.agent.outbox.DeadLetterStore;
 import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.DestinationStats;
 import dev.genba.agent.outbox.OutboxStore;
@@ -48,9 +49,10 @@ final class StatusCommand implements Callable<Integer> {
         try (AgentDatabase database = AgentDatabase.open(file.outboxFile())) {
             OutboxStore outbox = new OutboxStore(database, file.outboxMaxRows());
             Map<Destination, DestinationStats> stats = outbox.stats();
+            DeadLetterStore deadLetters = new DeadLetterStore(database, file.outboxMaxRows());
             Map<Destination, List<DeadLetter>> newestDeadLetters = new EnumMap<>(Destination.class);
             for (Destination destination : Destination.values()) {
-                newestDeadLetters.put(destination, outbox.deadLetters(destination, NEWEST_DEAD_LETTERS));
+                newestDeadLetters.put(destination, deadLetters.newest(destination, NEWEST_DEAD_LETTERS));
             }
             ServerProbe probe = ServerProbe.check(new AgentHttp(file.clientKey(), AgentVersion.current()), file.serverUrl());
             long reportsWaiting = new StatusBacklog(database, StatusBacklog.MAX_REPORTS).size();

@@ -50,6 +50,20 @@ final class Schema {
             last_error_at   INTEGER
         )""",
         "CREATE TABLE IF NOT EXISTS status_reports (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+        // Request latency per destination and hour (a histogram as comma-separated counts), so the
+        // running agent and `genba-agent report` read the same 24 hours, across restarts.
+        """
+        CREATE TABLE IF NOT EXISTS latency_hours (
+            destination TEXT    NOT NULL,
+            hour        INTEGER NOT NULL,
+            counts      TEXT    NOT NULL,
+            total_ms    INTEGER NOT NULL,
+            max_ms      INTEGER NOT NULL,
+            PRIMARY KEY (destination, hour)
+        )""",
+        // Log lines written by the short commands (another process) for the running agent to ship.
+        "CREATE TABLE IF NOT EXISTS log_inbox (id INTEGER PRIMARY KEY, line TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS agent_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     };
 
     private Schema() {

@@ -13,12 +13,13 @@ public final class Delivery implements AutoCloseable {
     private final Map<Destination, DeliveryWorker> workers = new EnumMap<>(Destination.class);
     private final Map<Destination, Thread> threads = new EnumMap<>(Destination.class);
 
-    public Delivery(OutboxStore outbox, LiveSettings settings, AgentHttp http, long maxBackoffMs, Clock clock) {
+    public Delivery(OutboxStore outbox, LatencyStore latency, LiveSettings settings, AgentHttp http, long maxBackoffMs,
+                    Clock clock) {
         ScanSender sender = new ScanSender(http);
         DeliveryWorker primary = new DeliveryWorker(Destination.PRIMARY, outbox, settings, sender,
-                new LatencyTracker(clock), () -> false, maxBackoffMs, clock);
+                new LatencyTracker(Destination.PRIMARY, latency, clock), () -> false, maxBackoffMs, clock);
         DeliveryWorker mirror = new DeliveryWorker(Destination.MIRROR, outbox, settings, sender,
-                new LatencyTracker(clock), primary::failing, maxBackoffMs, clock);
+                new LatencyTracker(Destination.MIRROR, latency, clock), primary::failing, maxBackoffMs, clock);
         primary.afterPrimaryAttempt(mirror::newScans);
         workers.put(Destination.PRIMARY, primary);
         workers.put(Destination.MIRROR, mirror);
@@ -55,5 +56,6 @@ public final class Delivery implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        workers.values().forEach(worker -> worker.latency().flush());
     }
 }

@@ -89,7 +89,9 @@ final class ScanSender {
             if ("stored".equals(status) || "duplicate".equals(status)) {
                 delivered.add(entry.id());
             } else if ("rejected".equals(status)) {
-                rejected.add(new Rejection(entry.id(), answer.status(), rejectionReason(result)));
+                // the status the server gives the same refusal of a single POST (its request log does too)
+                int httpStatus = "forbidden".equals(result.get("error")) ? 403 : 400;
+                rejected.add(new Rejection(entry.id(), httpStatus, rejectionReason(result)));
             } else {
                 missing++;
             }

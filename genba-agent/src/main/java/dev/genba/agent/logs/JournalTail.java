@@ -19,63 +19,111 @@ import java.util.logging.Logger;
 
 /**
  * Follows {@code journalctl -o json -f -p warning} for the configured units and puts each line
- * into the {@link LogBuffer}. Restarts journalctl when it exits; does nothing on a machine
- * without journalctl.
+ * into the {@link LogBuffer} with its journal cursor. The first start follows from now; later
+ * starts resume after the cursor of the last line the server took ({@link JournalCursor}), so a
+ * restart neither ships a line twice nor misses one. Restarts journalctl when it exits; does
+ * nothing on a machine without journalctl.
  */
 public final class JournalTail implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JournalTail.class.getName());
     private static final long RESTART_DELAY_MS = 30_000;
-    private static final List<Path> JOURNALCTL = List.of(Path.of("/usr/bin/journalctl"), Path.of("/bin/journalctl"));
+    private static final List<Path> FALLBACK = List.of(Path.of("/usr/bin/journalctl"), Path.of("/bin/journalctl"));
 
     private final List<String> units;
+    private final Path journalctl;
+    private final JournalCursor shippedCursor;
     private final LogBuffer buffer;
     private volatile boolean running = true;
     private volatile Process process;
     private Thread thread;
 
-    public JournalTail(List<String> units, LogBuffer buffer) {
+    /** @param journalctl the program to run; null when this machine has none (nothing is followed) */
+    public JournalTail(List<String> units, Path journalctl, JournalCursor shippedCursor, LogBuffer buffer) {
         this.units = units;
+        this.journalctl = journalctl;
+        this.shippedCursor = shippedCursor;
         this.buffer = buffer;
     }
 
+    /** {@code journalctl} from {@code PATH}, else from /usr/bin or /bin; null when there is none. */
+    public static Path findJournalctl(String path) {
+        List<Path> candidates = new ArrayList<>();
+        if (path != null) {
+            for (String directory : path.split(":")) {
+                if (!directory.isEmpty()) {
+                    candidates.add(Path.of(directory, "journalctl"));
+                }
+            }
+        }
+        candidates.addAll(FALLBACK);
+        return candidates.stream().filter(Files::isExecutable).findFirst().orElse(null);
+    }
+
     public void start() {
-        Path journalctl = JOURNALCTL.stream().filter(Files::isExecutable).findFirst().orElse(null);
         if (units.isEmpty() || journalctl == null) {
             return;
         }
-        thread = new Thread(() -> follow(journalctl), "journal-tail");
+        thread = new Thread(this::follow, "journal-tail");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private void follow(Path journalctl) {
-        List<String> command = new ArrayList<>(List.of(journalctl.toString(), "-o", "json", "-f", "-n", "0",
-                "-p", "warning"));
-        units.forEach(unit -> command.addAll(List.of("-u", unit)));
+    private void follow() {
+        // Within one run, journalctl restarts after the last line read: earlier lines are in the buffer.
+        String resumeAfter = shippedCursor.load();
         while (running) {
             try {
-                process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                process = new ProcessBuilder(command(resumeAfter)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                boolean readAny = false;
                 try (BufferedReader lines = new BufferedReader(
                         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                        LogBatch.Entry entry = toEntry(line);
+                        Map<?, ?> fields = fields(line);
+                        if (fields == null) {
+                            continue;
+                        }
+                        readAny = true;
+                        String cursor = text(fields.get("__CURSOR"));
+                        LogBatch.Entry entry = toEntry(fields);
                         if (entry != null) {
-                            buffer.add(entry);
+                            buffer.add(entry, cursor);
+                        }
+                        if (cursor != null) {
+                            resumeAfter = cursor;
                         }
                     }
                 }
+                int exit = process.waitFor();
+                if (running && exit != 0 && !readAny && resumeAfter != null) {
+                    LOG.warning("journalctl could not resume after the saved cursor (exit " + exit
+                            + "); following the journal from now on");
+                    resumeAfter = null;
+                    shippedCursor.clear();
+                }
                 if (running) {
-                    LOG.warning("journalctl stopped (exit " + process.waitFor() + "); starting it again in "
+                    LOG.warning("journalctl stopped (exit " + exit + "); starting it again in "
                             + RESTART_DELAY_MS / 1000 + " s");
                     Thread.sleep(RESTART_DELAY_MS);
                 }
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 LOG.warning("cannot follow the journal of " + units + ": " + e.getMessage());
                 sleepQuietly();
             } catch (InterruptedException e) {
                 return;
             }
         }
+    }
+
+    private List<String> command(String resumeAfter) {
+        List<String> command = new ArrayList<>(List.of(journalctl.toString(), "-o", "json", "-f", "-p", "warning"));
+        if (resumeAfter == null) {
+            command.addAll(List.of("-n", "0"));
+        } else {
+            // --no-tail: every line after the cursor, not only the last ten that -f shows by default
+            command.addAll(List.of("--after-cursor", resumeAfter, "--no-tail"));
+        }
+        units.forEach(unit -> command.addAll(List.of("-u", unit)));
+        return command;
     }
 
     private void sleepQuietly() {
@@ -88,15 +136,19 @@ public final class JournalTail implements AutoCloseable {
 
     /** One journal entry in {@code -o json} form; null when it is not one. */
     static LogBatch.Entry toEntry(String line) {
-        Map<?, ?> fields;
+        Map<?, ?> fields = fields(line);
+        return fields == null ? null : toEntry(fields);
+    }
+
+    private static Map<?, ?> fields(String line) {
         try {
-            if (!(Json.parse(line) instanceof Map<?, ?> map)) {
-                return null;
-            }
-            fields = map;
+            return Json.parse(line) instanceof Map<?, ?> map ? map : null;
         } catch (ProtocolException e) {
             return null;
         }
+    }
+
+    private static LogBatch.Entry toEntry(Map<?, ?> fields) {
         String message = text(fields.get("MESSAGE"));
         if (message == null) {
             return null;

@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * The durable outbox: one row per (scan, destination), delivered in id order per destination.
  * A scan is accepted only when its rows are committed; delivered rows are deleted; refused rows
- * move to {@code dead_letters}. Nothing else ever removes a row.
+ * move to {@code dead_letters} (where {@link DeadLetterStore} lets an operator send them again).
+ * Nothing else ever removes a row.
  */
 public final class OutboxStore {
     private final AgentDatabase database;
@@ -200,7 +201,7 @@ public final class OutboxStore {
         return database.read(OutboxStore::pendingTotal);
     }
 
-    private static long pendingTotal(Connection connection) throws SQLException {
+    static long pendingTotal(Connection connection) throws SQLException {
         try (PreparedStatement sum = connection.prepareStatement("SELECT coalesce(sum(pending), 0) FROM pending_counts");
              ResultSet rows = sum.executeQuery()) {
             rows.next();
@@ -253,27 +254,6 @@ public final class OutboxStore {
                 }
             }
             return ids;
-        });
-    }
-
-    /** The newest dead letters of a destination: scan id, when and why. */
-    public List<DeadLetter> deadLetters(Destination destination, int limit) {
-        return database.read(connection -> {
-            List<DeadLetter> letters = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement("""
-                    SELECT scan_id, failed_at, http_status, reason FROM dead_letters
-                    WHERE destination = ? ORDER BY id DESC LIMIT ?""")) {
-                select.setString(1, destination.key());
-                select.setInt(2, limit);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        Integer status = rows.getObject(3) == null ? null : rows.getInt(3);
-                        letters.add(new DeadLetter(rows.getString(1), Instant.ofEpochMilli(rows.getLong(2)), status,
-                                rows.getString(4)));
-                    }
-                }
-            }
-            return letters;
         });
     }
 }

@@ -4,6 +4,8 @@ import static dev.genba.agent.testing.JsonObjects.object;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.genba.agent.db.AgentDatabase;
+import dev.genba.agent.delivery.LatencyStore;
+import dev.genba.agent.delivery.LatencyTracker;
 import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.OutboxStore;
 import dev.genba.agent.outbox.QueuedScan;
@@ -15,6 +17,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -123,12 +126,36 @@ class AgentCliTest {
     }
 
     @Test
+    void report_carries_the_24_hour_latency_the_running_agent_measured() throws Exception {
+        try (FakeGenbaServer server = new FakeGenbaServer()) {
+            Path config = TestConfig.write(directory, server.url(), "");
+            try (AgentDatabase running = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+                LatencyTracker primary = new LatencyTracker(Destination.PRIMARY, new LatencyStore(running),
+                        Clock.systemUTC());
+                primary.record(30);
+                primary.record(50);
+                primary.flush();
+
+                Run run = run("report", "--config", config.toString());
+
+                assertThat(run.exitCode()).as(run.err()).isZero();
+                Map<String, Object> latency = object(server.statusReports().get(0).latencyMs().get("primary"));
+                assertThat(latency).containsEntry("samples", 2L).containsEntry("avg", 40.0).containsEntry("max", 50.0);
+                assertThat(run.out()).contains("\"latency_ms\":{\"primary\":{\"avg\":40.0");
+            }
+        }
+    }
+
+    @Test
     void every_command_has_help() {
-        for (String command : new String[] {"run", "scan", "status", "report"}) {
-            Run run = run(command, "--help");
+        for (String[] command : new String[][] {{"run"}, {"scan"}, {"status"}, {"report"}, {"dead-letters"},
+            {"dead-letters", "retry"}, {"dead-letters", "discard"}}) {
+            List<String> args = new java.util.ArrayList<>(List.of(command));
+            args.add("--help");
+            Run run = run(args.toArray(String[]::new));
             assertThat(run.exitCode()).isZero();
             assertThat(run.out()).contains("--config");
         }
-        assertThat(run("--help").out()).contains("run", "scan", "status", "report");
+        assertThat(run("--help").out()).contains("run", "scan", "status", "report", "dead-letters");
     }
 }

@@ -7,6 +7,7 @@ import dev.genba.agent.config.LiveSettings;
 import dev.genba.agent.db.AgentDatabase;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.intake.ScanIntake;
+import dev.genba.agent.outbox.DeadLetterStore;
 import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.OutboxStore;
 import dev.genba.agent.outbox.QueuedScan;
@@ -62,7 +63,7 @@ class DeliveryWorkerTest {
 
     private DeliveryWorker worker(Destination destination, LiveSettings settings, DeliveryWorker primary) {
         return new DeliveryWorker(destination, outbox, settings, new ScanSender(new AgentHttp("test-key-0001", "test")),
-                new LatencyTracker(Clock.systemUTC()), primary == null ? () -> false : primary::failing, 200,
+                new LatencyTracker(destination, new LatencyStore(database), Clock.systemUTC()), primary == null ? () -> false : primary::failing, 200,
                 Clock.systemUTC());
     }
 
@@ -144,7 +145,7 @@ class DeliveryWorkerTest {
         runUntilIdle(worker(Destination.PRIMARY, settings(""), null));
 
         assertThat(primaryServer.storedScanIds()).containsExactlyElementsOf(good);
-        assertThat(outbox.deadLetters(Destination.PRIMARY, 10)).singleElement()
+        assertThat(new DeadLetterStore(database, 100_000).newest(Destination.PRIMARY, 10)).singleElement()
                 .satisfies(letter -> assertThat(letter.scanId()).isEqualTo(bad.get(0)))
                 .satisfies(letter -> assertThat(letter.reason()).contains("is not a known tag"));
     }

@@ -2,41 +2,104 @@ package dev.genba.agent.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.genba.agent.db.AgentDatabase;
+import dev.genba.agent.outbox.Destination;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LatencyTrackerTest {
+    private static final Instant START = Instant.parse("2026-11-23T00:00:00Z");
+
+    @TempDir
+    Path directory;
+
     @Test
     void summarises_the_last_24_hours_only() {
-        Instant start = Instant.parse("2026-11-23T00:00:00Z");
-        LatencyTracker early = new LatencyTracker(Clock.fixed(start, ZoneOffset.UTC));
-        assertThat(early.summary()).isNull();
-        for (int i = 1; i <= 100; i++) {
-            early.record(i);
+        try (AgentDatabase database = AgentDatabase.open(directory.resolve("outbox.db"))) {
+            LatencyTracker early = new LatencyTracker(Destination.PRIMARY, new LatencyStore(database),
+                    Clock.fixed(START, ZoneOffset.UTC));
+            assertThat(early.summary()).isNull();
+            for (int i = 1; i <= 100; i++) {
+                early.record(i);
+            }
+
+            LatencyTracker.Summary summary = early.summary();
+
+            assertThat(summary.samples()).isEqualTo(100);
+            assertThat(summary.avg()).isEqualTo(50.5);
+            assertThat(summary.p50()).isEqualTo(50);
+            assertThat(summary.p99()).isEqualTo(100);
+            assertThat(summary.max()).isEqualTo(100);
         }
-
-        LatencyTracker.Summary summary = early.summary();
-
-        assertThat(summary.samples()).isEqualTo(100);
-        assertThat(summary.avg()).isEqualTo(50.5);
-        assertThat(summary.p50()).isEqualTo(50);
-        assertThat(summary.p99()).isEqualTo(100);
-        assertThat(summary.max()).isEqualTo(100);
     }
 
     @Test
     void forgets_samples_older_than_a_day() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-23T00:00:00Z"));
-        LatencyTracker tracker = new LatencyTracker(clock);
-        tracker.record(40);
-        clock.advance(Duration.ofHours(25));
-        tracker.record(10);
+        MutableClock clock = new MutableClock(START);
+        try (AgentDatabase database = AgentDatabase.open(directory.resolve("outbox.db"))) {
+            LatencyTracker tracker = new LatencyTracker(Destination.PRIMARY, new LatencyStore(database), clock);
+            tracker.record(40);
+            clock.advance(Duration.ofHours(25));
+            tracker.record(10);
 
-        assertThat(tracker.summary().samples()).isEqualTo(1);
-        assertThat(tracker.summary().max()).isEqualTo(10);
+            assertThat(tracker.summary().samples()).isEqualTo(1);
+            assertThat(tracker.summary().max()).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void measurements_survive_a_restart_and_are_read_by_another_connection_per_destination() {
+        MutableClock clock = new MutableClock(START);
+        Path file = directory.resolve("outbox.db");
+        try (AgentDatabase running = AgentDatabase.open(file)) {
+            LatencyStore store = new LatencyStore(running);
+            LatencyTracker primary = new LatencyTracker(Destination.PRIMARY, store, clock);
+            LatencyTracker mirror = new LatencyTracker(Destination.MIRROR, store, clock);
+            primary.record(20);
+            clock.advance(Duration.ofMinutes(90));
+            primary.record(40);
+            mirror.record(300);
+            primary.flush();
+            mirror.flush();
+
+            try (AgentDatabase report = AgentDatabase.open(file)) {
+                LatencyTracker.Summary seen = new LatencyStore(report).summary(Destination.PRIMARY, clock.instant());
+                assertThat(seen).isEqualTo(primary.summary());
+                assertThat(seen.samples()).isEqualTo(2);
+                assertThat(seen.avg()).isEqualTo(30.0);
+            }
+        }
+        try (AgentDatabase restarted = AgentDatabase.open(file)) {
+            LatencyTracker primary = new LatencyTracker(Destination.PRIMARY, new LatencyStore(restarted), clock);
+            primary.record(60);
+
+            assertThat(primary.summary().samples()).isEqualTo(3);
+            assertThat(primary.summary().max()).isEqualTo(60);
+            assertThat(new LatencyStore(restarted).summary(Destination.MIRROR, clock.instant()).max()).isEqualTo(300);
+        }
+    }
+
+    @Test
+    void a_running_tracker_writes_at_most_every_ten_seconds_without_being_asked() {
+        MutableClock clock = new MutableClock(START);
+        Path file = directory.resolve("outbox.db");
+        try (AgentDatabase running = AgentDatabase.open(file); AgentDatabase other = AgentDatabase.open(file)) {
+            LatencyTracker tracker = new LatencyTracker(Destination.PRIMARY, new LatencyStore(running), clock);
+            LatencyStore seenByOther = new LatencyStore(other);
+            tracker.record(5);
+            assertThat(seenByOther.summary(Destination.PRIMARY, clock.instant())).isNull();
+
+            clock.advance(Duration.ofSeconds(11));
+            tracker.record(7);
+
+            assertThat(seenByOther.summary(Destination.PRIMARY, clock.instant()).samples()).isEqualTo(2);
+        }
     }
 
     private static final class MutableClock extends Clock {
@@ -56,12 +119,12 @@ class LatencyTrackerTest {
         }
 
         @Override
-        public java.time.ZoneId getZone() {
+        public ZoneId getZone() {
             return ZoneOffset.UTC;
         }
 
         @Override
-        public Clock withZone(java.time.ZoneId zone) {
+        public Clock withZone(ZoneId zone) {
             return this;
         }
     }

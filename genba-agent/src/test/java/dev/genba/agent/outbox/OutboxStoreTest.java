@@ -91,7 +91,7 @@ class OutboxStoreTest {
             assertThat(stats.pending()).isZero();
             assertThat(stats.deadLetters()).isEqualTo(1);
             assertThat(stats.lastSuccess()).isEqualTo(NOW);
-            assertThat(outbox.deadLetters(Destination.PRIMARY, 10)).singleElement()
+            assertThat(new DeadLetterStore(database, 1_000).newest(Destination.PRIMARY, 10)).singleElement()
                     .satisfies(letter -> assertThat(letter.scanId()).isEqualTo("b"))
                     .satisfies(letter -> assertThat(letter.reason()).isEqualTo("payload.tag_id is not a known tag"));
         }

@@ -7,6 +7,7 @@ import dev.genba.agent.config.AgentFileConfig;
 import dev.genba.agent.config.LiveSettings;
 import dev.genba.agent.config.ServerContact;
 import dev.genba.agent.db.AgentDatabase;
+import dev.genba.agent.delivery.LatencyStore;
 import dev.genba.agent.delivery.LatencyTracker;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.outbox.Destination;
@@ -53,7 +54,7 @@ class StatusReporterTest {
     }
 
     private StatusReporter reporter(Clock clock) {
-        LatencyTracker latency = new LatencyTracker(clock);
+        LatencyTracker latency = new LatencyTracker(Destination.PRIMARY, new LatencyStore(database), clock);
         latency.record(12);
         return new StatusReporter(new LiveSettings(file, Optional.empty()), new SystemSampler(Path.of("/")), outbox,
                 backlog, destination -> destination == Destination.PRIMARY ? latency.summary() : null, () -> 3,

@@ -11,7 +11,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import dev.genba.server.testing.Browser;
 import org.jdbi.v3.core.Jdbi;
+import org.openqa.selenium.By;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 import org.junit.jupiter.api.Test;
 
 /** {@code genba demo} shows a living fleet: real agents report, scan and log; one client is red. */
@@ -40,6 +45,35 @@ class DemoTest {
             assertThat(count(jdbi, "select count(distinct scan_id) from scans")).isEqualTo(count(jdbi, "select count(*) from scans"));
             assertThat(count(jdbi, "select count(*) from users where name = 'demo' and role = 'admin'")).isEqualTo(1);
             assertThat(demo.password()).hasSize(12);
+            lookAtItInABrowser(demo);
+        }
+    }
+
+    /** As a newcomer would: log in with the printed login and look around (screenshots for the RUNBOOK). */
+    private static void lookAtItInABrowser(Demo demo) {
+        String base = "http://127.0.0.1:" + demo.port();
+        try (Browser browser = Browser.start("ja")) {
+            ChromeDriver driver = browser.driver();
+            driver.get(base + "/admin");
+            driver.findElement(By.id("username")).sendKeys(Demo.USER);
+            driver.findElement(By.id("password")).sendKeys(demo.password());
+            driver.findElement(By.id("login")).click();
+            new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.presenceOfElementLocated(By.id("tile-red")));
+            assertThat(driver.findElement(By.id("tile-red")).getText()).startsWith("1");
+            browser.screenshot("demo-dashboard");
+            driver.get(base + "/admin/clients");
+            assertThat(driver.findElement(By.cssSelector("tr[data-client='DOCK-SIGNAGE']")).getDomAttribute("class"))
+                    .isEqualTo("row-red");
+            assertThat(driver.findElements(By.cssSelector("tr.row-online"))).hasSize(Demo.PROFILES.size());
+            browser.screenshot("demo-clients");
+            driver.get(base + "/admin/clients/HANDHELD-03");
+            assertThat(driver.findElements(By.cssSelector("#chart-cpu polyline.series"))).isNotEmpty();
+            assertThat(driver.findElement(By.id("log-lines")).getText()).contains("error");
+            browser.screenshot("demo-client");
+            driver.get(base + "/admin/logs?q=" + java.net.URLEncoder.encode("スキャナ", java.nio.charset.StandardCharsets.UTF_8));
+            browser.screenshot("demo-logs");
+            driver.get(base + "/admin/mirror");
+            browser.screenshot("demo-mirror");
         }
     }
 

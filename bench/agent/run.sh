@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# bench/agent: genba-agent's footprint, idle CPU, durable intake and backlog drain, in one run.
+#
+#   bench/agent/run.sh [IDLE_SECONDS] [INTAKE_SECONDS] [CONCURRENCY]     (defaults 300, 20, 32)
+#
+# 1. starts `genba server` on a fresh data directory (embedded PostgreSQL, fsync on) and measures
+#    its own batch ingest with bench/ingest/LoadGen: one connection, 1000-scan batches (the shape
+#    of the agent's delivery) and, for reference, 8 connections with 100-scan batches;
+# 2. starts `genba-agent run` with the JVM flags of deploy/systemd/genba-agent.service (class-data
+#    archive made the way the unit's ExecStartPre makes it) and Debian's prometheus-node-exporter
+#    on loopback; after 200 scans and a 60 s settle, both idle for IDLE_SECONDS (status report every
+#    60 s, config poll every 30 s, node_exporter scraped every 15 s): RSS (VmRSS, Pss) of both, the
+#    ratio, and the agent's CPU time / wall time;
+# 3. stops the server and posts single scans to the agent's intake from CONCURRENCY connections
+#    for INTAKE_SECONDS: scans/s and p50/p99/max time to the 202;
+# 4. tops the outbox up to at least 100,000 scans, starts the server again and times the drain,
+#    compared with the server's batch ingest from step 1.
+# Results: bench/results/agent-*.txt. Run as root to get `nice -n -10` for the measured processes.
+set -euo pipefail
+
+IDLE_SECONDS=${1:-300}
+INTAKE_SECONDS=${2:-20}
+CONCURRENCY=${3:-32}
+BACKLOG=100000
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+SERVER_JAR="$ROOT/genba-server/target/genba-server.jar"
+AGENT_JAR="$ROOT/genba-agent/target/genba-agent.jar"
+UNIT="$ROOT/deploy/systemd/genba-agent.service"
+WORK=$(mktemp -d /tmp/genba-bench-agent.XXXXXX)
+PORT=${GENBA_BENCH_PORT:-18660}
+INTAKE_PORT=${GENBA_BENCH_INTAKE_PORT:-18610}
+EXPORTER_PORT=${GENBA_BENCH_EXPORTER_PORT:-19100}
+EXPORTER=/usr/bin/prometheus-node-exporter
+RESULTS="$ROOT/bench/results"
+mkdir -p "$RESULTS"
+OUT="$RESULTS/agent-$(date -u +%Y%m%d-%H%M%S).txt"
+NICE=()
+[ "$(id -u)" = 0 ] && NICE=(nice -n -10)
+
+for tool in curl sqlite3 "$EXPORTER"; do
+  command -v "$tool" >/dev/null 2>&1 || {
+    echo "$tool is missing: sudo apt-get install -y curl sqlite3 prometheus-node-exporter" >&2; exit 2; }
+done
+
+cleanup() {
+  for pid in ${AGENT_PID:-} ${EXPORTER_PID:-} ${SERVER_PID:-}; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "== building (skipped when up to date)"
+[ -f "$SERVER_JAR" ] || "$ROOT/mvnw" -q -B -DskipTests -pl genba-server -am package
+[ -f "$AGENT_JAR" ] || "$ROOT/mvnw" -q -B -DskipTests -pl genba-agent -am package
+javac -d "$WORK/classes" "$HERE/AgentLoad.java" "$ROOT/bench/ingest/LoadGen.java"
+
+start_server() {
+  java -Xmx512m -jar "$SERVER_JAR" server --data-dir "$WORK/data" --port "$PORT" >> "$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 240); do
+    curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.25
+  done
+  cat "$WORK/server.log"; exit 1
+}
+stop_server() {
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+}
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup"; }
+threads() { awk '/^Threads:/ {print $2}' "/proc/$1/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+pending() { sqlite3 "$WORK/agent/outbox.db" "select coalesce(sum(pending), 0) from pending_counts" 2>/dev/null || echo -1; }
+json_field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/"; }
+now_ms() { date +%s%3N; }
+
+echo "== starting genba server on :$PORT (data in $WORK/data)"
+start_server
+key_for() { java -jar "$SERVER_JAR" clients add "$1" --json --data-dir "$WORK/data" | sed -E 's/.*"client_key":"([^"]+)".*/\1/'; }
+LOADGEN_KEY=$(key_for BENCH-01)
+AGENT_KEY=$(key_for BENCH-AGENT)
+loadgen() { "${NICE[@]}" java -Xmx256m -cp "$WORK/classes" LoadGen 127.0.0.1 "$PORT" "$LOADGEN_KEY" BENCH-01 "$@"; }
+
+echo "== server batch ingest (after 30 s of JIT warm-up)"
+loadgen batch 8 30 100 >/dev/null
+BASE1=$(loadgen batch 1 "$INTAKE_SECONDS" 1000)
+BASE8=$(loadgen batch 8 "$INTAKE_SECONDS" 100)
+
+echo "== starting genba-agent with the unit's JVM flags, and prometheus-node-exporter"
+# The flags between `java` and `-jar` in the unit's ExecStart, the archive moved into this run's state dir.
+FLAGS=$(sed -n '/^ExecStart=/,/run --config/p' "$UNIT" | tr -d '\\\n' | sed -E 's/^ExecStart=[^ ]+ +//; s/ +-jar .*//; s/ +/ /g' \
+  | sed "s|/var/lib/genba-agent|$WORK/agent|g")
+mkdir -p "$WORK/agent"
+java -Xshare:dump -XX:SharedClassListFile="$ROOT/deploy/agent/genba-agent.classlist" \
+  -XX:SharedArchiveFile="$WORK/agent/genba-agent.jsa" -cp "$AGENT_JAR" >/dev/null 2>&1 || echo "(no class-data archive)"
+cat > "$WORK/agent.json" <<JSON
+{"server_url": "http://127.0.0.1:$PORT", "client_id": "BENCH-AGENT", "client_key": "$AGENT_KEY",
+ "state_dir": "$WORK/agent", "intake_port": $INTAKE_PORT, "max_backoff_ms": 2000}
+JSON
+# shellcheck disable=SC2086 # the flags are meant to be split into words
+MALLOC_ARENA_MAX=2 "${NICE[@]}" java $FLAGS -jar "$AGENT_JAR" run --config "$WORK/agent.json" > "$WORK/agent.log" 2>&1 &
+AGENT_PID=$!
+"${NICE[@]}" "$EXPORTER" --web.listen-address="127.0.0.1:$EXPORTER_PORT" > "$WORK/exporter.log" 2>&1 &
+EXPORTER_PID=$!
+for _ in $(seq 1 120); do
+  curl -s -o /dev/null -X POST "http://127.0.0.1:$INTAKE_PORT/scans" -d '{"payload":{"tag_id":"WARM","location":"L"}}' && break
+  sleep 0.25
+done
+java -cp "$WORK/classes" AgentLoad fill "$INTAKE_PORT" 200 >/dev/null
+for _ in $(seq 1 8); do curl -sf "http://127.0.0.1:$EXPORTER_PORT/metrics" >/dev/null; sleep 7.5; done
+
+echo "== idle for $IDLE_SECONDS s (status report every 60 s, config poll every 30 s)"
+TICKS0=$(cpu_ticks "$AGENT_PID"); T0=$(now_ms); RSS_MAX=0
+for ((i = 0; i < IDLE_SECONDS / 15; i++)); do
+  curl -sf "http://127.0.0.1:$EXPORTER_PORT/metrics" >/dev/null || true
+  sleep 15
+  r=$(rss_kb "$AGENT_PID"); [ "$r" -gt "$RSS_MAX" ] && RSS_MAX=$r
+done
+TICKS1=$(cpu_ticks "$AGENT_PID"); T1=$(now_ms)
+AGENT_RSS=$(rss_kb "$AGENT_PID"); AGENT_PSS=$(pss_kb "$AGENT_PID"); AGENT_THREADS=$(threads "$AGENT_PID")
+EXP_RSS=$(rss_kb "$EXPORTER_PID"); EXP_PSS=$(pss_kb "$EXPORTER_PID")
+CPU_PCT=$(awk -v t="$((TICKS1 - TICKS0))" -v hz="$(getconf CLK_TCK)" -v ms="$((T1 - T0))" 'BEGIN{printf "%.3f", 100 * t / hz / (ms / 1000)}')
+
+echo "== intake: $CONCURRENCY connections for $INTAKE_SECONDS s, server stopped (scans stay in the outbox)"
+stop_server
+INTAKE=$("${NICE[@]}" java -Xmx256m -cp "$WORK/classes" AgentLoad intake "$INTAKE_PORT" "$CONCURRENCY" "$INTAKE_SECONDS")
+RSS_AFTER_INTAKE=$(rss_kb "$AGENT_PID")
+
+QUEUED=$(pending)
+if [ "$QUEUED" -lt "$BACKLOG" ]; then
+  echo "== topping the outbox up from $QUEUED to $BACKLOG scans"
+  java -cp "$WORK/classes" AgentLoad fill "$INTAKE_PORT" "$((BACKLOG - QUEUED))" >/dev/null
+fi
+QUEUED=$(pending)
+
+echo "== draining $QUEUED scans to the server"
+start_server
+T_UP=$(now_ms)
+while [ "$(pending)" -ge "$QUEUED" ]; do sleep 0.1; done
+T_FIRST=$(now_ms)
+while [ "$(pending)" -gt 0 ]; do sleep 0.2; done
+T_DONE=$(now_ms)
+DRAIN_RATE=$(awk -v n="$QUEUED" -v ms="$((T_DONE - T_FIRST))" 'BEGIN{printf "%.0f", n / (ms / 1000)}')
+RSS_AFTER_DRAIN=$(rss_kb "$AGENT_PID")
+
+B1=$(echo "$BASE1" | json_field scans_per_s); B8=$(echo "$BASE8" | json_field scans_per_s)
+{
+  echo "bench/agent  $(date -u +%FT%TZ)  $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1)"
+  echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); agent flags: $FLAGS"
+  echo
+  echo "(a) footprint after $IDLE_SECONDS s idle     VmRSS      Pss   threads"
+  printf '    genba-agent run              %6d kB %6d kB %5d   (max VmRSS while idle %d kB)\n' "$AGENT_RSS" "$AGENT_PSS" "$AGENT_THREADS" "$RSS_MAX"
+  printf '    prometheus-node-exporter     %6d kB %6d kB\n' "$EXP_RSS" "$EXP_PSS"
+  printf '    ratio agent / node_exporter  %6.2f (VmRSS)  %5.2f (Pss)    goal <= 2.0; agent goal <= 40960 kB\n' \
+    "$(awk -v a="$AGENT_RSS" -v b="$EXP_RSS" 'BEGIN{print a/b}')" "$(awk -v a="$AGENT_PSS" -v b="$EXP_PSS" 'BEGIN{print a/b}')"
+  printf '    agent VmRSS after intake %d kB, after the drain %d kB\n' "$RSS_AFTER_INTAKE" "$RSS_AFTER_DRAIN"
+  echo "(b) idle CPU: $CPU_PCT % of one core over $(( (T1 - T0) / 1000 )) s    goal <= 0.5 %"
+  echo "(c) intake, $CONCURRENCY connections: $(echo "$INTAKE" | json_field scans_per_s) scans/s, p50 $(echo "$INTAKE" | json_field p50_ms) ms," \
+       "p99 $(echo "$INTAKE" | json_field p99_ms) ms, max $(echo "$INTAKE" | json_field max_ms) ms, $(echo "$INTAKE" | json_field over_50ms) over 50 ms," \
+       "$(echo "$INTAKE" | json_field errors) errors    goal >= 5000 scans/s, all within 50 ms"
+  echo "(d) drain of $QUEUED scans: $DRAIN_RATE scans/s ($(( (T_DONE - T_FIRST) / 1000 )) s; first delivery $(( (T_FIRST - T_UP) / 1000 )) s after the server answered)"
+  echo "    server batch ingest: $B1 scans/s (1 connection, 1000-scan batches), $B8 scans/s (8 connections, 100-scan batches)"
+  printf '    ratio drain / 1-connection ingest %.2f, drain / 8-connection ingest %.2f    goal >= 0.8\n' \
+    "$(awk -v a="$DRAIN_RATE" -v b="$B1" 'BEGIN{print a/b}')" "$(awk -v a="$DRAIN_RATE" -v b="$B8" 'BEGIN{print a/b}')"
+} | tee "$OUT"
+echo "saved: $OUT"

@@ -1,0 +1,135 @@
+package dev.genba.agent.outbox;
+
+import dev.genba.agent.db.AgentDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code dead_letters} table: scans a destination refused for good. An operator lists them,
+ * sends them again (back to the end of the outbox) or discards them; nothing else removes one.
+ * Safe while {@code genba-agent run} works on the same file: each change is one transaction.
+ */
+public final class DeadLetterStore {
+    private static final String COLUMNS = """
+            destination, scan_id, json_extract(body, '$.payload.tag_id'), failed_at, http_status, reason""";
+
+    private final AgentDatabase database;
+    private final long maxRows;
+
+    public DeadLetterStore(AgentDatabase database, long maxRows) {
+        this.database = database;
+        this.maxRows = maxRows;
+    }
+
+    /** The newest dead letters of a destination. */
+    public List<DeadLetter> newest(Destination destination, int limit) {
+        return database.read(connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS
+                    + " FROM dead_letters WHERE destination = ? ORDER BY id DESC LIMIT ?")) {
+                select.setString(1, destination.key());
+                select.setInt(2, limit);
+                return letters(select);
+            }
+        });
+    }
+
+    /** Every dead letter, oldest first. */
+    public List<DeadLetter> all() {
+        return database.read(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM dead_letters ORDER BY id")) {
+                return letters(select);
+            }
+        });
+    }
+
+    /**
+     * Moves the dead letters of these scans (all of them when {@code scanIds} is null) back to the
+     * end of the outbox, oldest first, as new deliveries; returns what was moved. Throws
+     * {@link OutboxFullException} and moves nothing when the outbox has no room for them.
+     */
+    public List<DeadLetter> requeue(List<String> scanIds, Destination only, Instant now) {
+        return database.write(connection -> {
+            List<DeadLetter> moved = select(connection, scanIds, only);
+            long pending = OutboxStore.pendingTotal(connection);
+            if (pending + moved.size() > maxRows) {
+                throw new OutboxFullException(pending, maxRows);
+            }
+            // A scan sent again by the app meanwhile may already be pending: it is delivered once.
+            try (PreparedStatement copy = connection.prepareStatement("""
+                    INSERT OR IGNORE INTO outbox (destination, scan_id, body, enqueued_at)
+                    SELECT destination, scan_id, body, ? FROM dead_letters
+                    WHERE destination = ? AND scan_id = ? ORDER BY id""")) {
+                for (DeadLetter letter : moved) {
+                    copy.setLong(1, now.toEpochMilli());
+                    copy.setString(2, letter.destination().key());
+                    copy.setString(3, letter.scanId());
+                    copy.addBatch();
+                }
+                copy.executeBatch();
+            }
+            delete(connection, moved);
+            return moved;
+        });
+    }
+
+    /** Removes the dead letters of these scans for good; returns what was removed. */
+    public List<DeadLetter> discard(List<String> scanIds, Destination only) {
+        return database.write(connection -> {
+            List<DeadLetter> removed = select(connection, scanIds, only);
+            delete(connection, removed);
+            return removed;
+        });
+    }
+
+    private static List<DeadLetter> select(Connection connection, List<String> scanIds, Destination only)
+            throws SQLException {
+        List<DeadLetter> letters = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS
+                + " FROM dead_letters WHERE (?1 IS NULL OR destination = ?1) AND (?2 IS NULL OR scan_id = ?2)"
+                + " ORDER BY id")) {
+            select.setString(1, only == null ? null : only.key());
+            if (scanIds == null) {
+                select.setString(2, null);
+                letters.addAll(letters(select));
+            } else {
+                for (String scanId : scanIds) {
+                    select.setString(2, scanId);
+                    letters.addAll(letters(select));
+                }
+            }
+        }
+        return letters;
+    }
+
+    private static void delete(Connection connection, List<DeadLetter> letters) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement(
+                "DELETE FROM dead_letters WHERE destination = ? AND scan_id = ?")) {
+            for (DeadLetter letter : letters) {
+                delete.setString(1, letter.destination().key());
+                delete.setString(2, letter.scanId());
+                delete.addBatch();
+            }
+            delete.executeBatch();
+        }
+    }
+
+    private static List<DeadLetter> letters(PreparedStatement select) throws SQLException {
+        List<DeadLetter> letters = new ArrayList<>();
+        try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                Integer status = rows.getObject(5) == null ? null : rows.getInt(5);
+                letters.add(new DeadLetter(Destination.valueOf(rows.getString(1).toUpperCase(Locale.ROOT)),
+                        rows.getString(2), rows.getString(3), Instant.ofEpochMilli(rows.getLong(4)), status,
+                        rows.getString(6)));
+            }
+        }
+        return letters;
+    }
+}

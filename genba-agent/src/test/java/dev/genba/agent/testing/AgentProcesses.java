@@ -1,0 +1,59 @@
+package dev.genba.agent.testing;
+
+import dev.genba.agent.cli.AgentCli;
+import dev.genba.protocol.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Starts {@code genba-agent run} as its own JVM (the unit's memory flags) and talks to its intake. */
+public final class AgentProcesses {
+    private AgentProcesses() {
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Output goes to agent.log beside the config file. */
+    public static Process start(Path config) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return new ProcessBuilder(java, "-XX:+UseSerialGC", "-Xmx24m", "-Xss256k", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), AgentCli.class.getName(), "run", "--config", config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(config.resolveSibling("agent.log").toFile()))
+                .start();
+    }
+
+    /** The scan id when the agent acknowledged the scan, null when it did not answer 202. */
+    public static String post(int port, String tag) {
+        try {
+            HttpURLConnection connection = (HttpURLConnection) new URL("http://127.0.0.1:" + port + "/scans").openConnection();
+            connection.setRequestMethod("POST");
+            connection.setDoOutput(true);
+            connection.setConnectTimeout(1_000);
+            connection.setReadTimeout(5_000);
+            connection.setRequestProperty("Content-Type", "application/json");
+            try (OutputStream out = connection.getOutputStream()) {
+                out.write(("{\"payload\": {\"tag_id\": \"" + tag + "\", \"location\": \"SHELF-03\"}}")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            if (connection.getResponseCode() != 202) {
+                return null;
+            }
+            try (InputStream in = connection.getInputStream()) {
+                return (String) ((Map<?, ?>) Json.parse(in.readAllBytes())).get("scan_id");
+            }
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
