@@ -18,12 +18,20 @@ public final class PageRenderer {
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+    /** Request attribute: when the page's handler started (nanoTime), for the Server-Timing header. */
+    static final String STARTED = "genba.page.started";
+
     private final TemplateEngine templates = TemplateEngine.createPrecompiled(ContentType.Html);
 
     public void render(Context ctx, int status, String template, Map<String, Object> params) {
         Utf8ByteOutput output = new Utf8ByteOutput();
         templates.render(template, params, output);
         secureHeaders(ctx);
+        Long started = ctx.attribute(STARTED);
+        if (started != null) {
+            // How long the server took to produce the page (queries + rendering), visible in the browser's tools.
+            ctx.header("Server-Timing", String.format(java.util.Locale.ROOT, "app;dur=%.1f", (System.nanoTime() - started) / 1e6));
+        }
         ctx.status(status);
         ctx.contentType("text/html; charset=utf-8");
         ctx.res().setContentLength(output.getContentLength());

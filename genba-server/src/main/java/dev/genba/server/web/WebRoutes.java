@@ -446,6 +446,7 @@ public final class WebRoutes implements RouteGroup {
     }
 
     private void run(Context ctx, Page page, PageHandler handler) {
+        ctx.attribute(PageRenderer.STARTED, System.nanoTime());
         try {
             handler.handle(ctx, page);
         } catch (ApiException e) {

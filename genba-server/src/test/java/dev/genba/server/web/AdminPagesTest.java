@@ -227,7 +227,9 @@ class AdminPagesTest {
     @Test
     void the_clients_page_marks_late_and_silent_clients_and_sorts() {
         WebClient alice = loggedIn("alice", "alice-password");
-        String page = alice.get("/admin/clients").body();
+        HttpResponse<String> response = alice.get("/admin/clients");
+        String page = response.body();
+        assertThat(response.headers().firstValue("Server-Timing")).get().asString().matches("app;dur=\\d+\\.\\d");
 
         assertThat(page).contains("class=\"row-red\" data-client=\"PI-GONE\"")
                 .contains("class=\"row-amber\" data-client=\"PI-LATE\"")
@@ -314,7 +316,7 @@ class AdminPagesTest {
                 .containsPattern("id=\"tile-amber\"><span class=\"n\">1</span>")
                 .containsPattern("id=\"tile-red\"><span class=\"n\">2</span>")
                 .containsPattern("id=\"tile-errors\"><span class=\"n\">2</span>")
-                .contains("0/14");
+                .contains("0/14").contains("id=\"all-stale\"");
     }
 
     private static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {
