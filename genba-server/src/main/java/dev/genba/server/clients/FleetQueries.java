@@ -241,6 +241,11 @@ public final class FleetQueries {
         if (filter.text() != null) {
             where.append(" and message ilike :text escape '!'");
             binds.put("text", "%" + escapeLike(filter.text()) + "%");
+            if (filter.text().codePointCount(0, filter.text().length()) == 2) {
+                // pg_trgm finds no trigram in two characters; the bigram index (V7) narrows instead.
+                where.append(" and genba_bigrams(message) @> genba_bigrams(:word)");
+                binds.put("word", filter.text());
+            }
         }
         if (filter.from() != null) {
             where.append(" and logged_at >= :from");
@@ -260,6 +265,15 @@ public final class FleetQueries {
                     select id, client_id, level, message, context::text as context, logged_at, request_id, received_at
                     from client_logs""" + where + " order by logged_at desc, id desc limit :limit offset :offset");
             for (Query query : List.of(count, page)) {
+                // Plan with the actual search text every time: a cached generic plan cannot know that
+                // a two-character pattern gives pg_trgm nothing and scanned the whole trigram index.
+                query.addCustomizer(new org.jdbi.v3.core.statement.StatementCustomizer() {
+                    @Override
+                    public void beforeExecution(java.sql.PreparedStatement statement,
+                                                org.jdbi.v3.core.statement.StatementContext context) throws SQLException {
+                        statement.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(0);
+                    }
+                });
                 binds.forEach(query::bind);
                 if (filter.levels() != null && !filter.levels().isEmpty()) {
                     query.bindArray("levels", String.class, filter.levels());

@@ -151,6 +151,14 @@ class FleetApiTest {
         assertThat(request).hasSize(2);
         assertThat(literalPercent).singleElement().satisfies(line -> assertThat(line.get("message")).isEqualTo("disk 100% full"));
         assertThat(server.get("/api/clients/logs?level=fatal", admin).body()).contains("\"field\":\"level\"");
+        // Two-character searches go through the character-pair index: same answers, case-insensitive, literal.
+        assertThat(items("/api/clients/logs?q=DI")).extracting(line -> line.get("message")).containsExactly("disk 100% full");
+        assertThat(items("/api/clients/logs?q=" + q("0%"))).extracting(line -> line.get("message")).containsExactly("disk 100% full");
+        assertThat(items("/api/clients/logs?q=" + q("_x"))).isEmpty();
+        for (int i = 0; i < 8; i++) {
+            assertThat(items("/api/clients/logs?q=" + q("再接"))).as("the same answer when the statement is reused")
+                    .extracting(line -> line.get("message")).containsExactly("スキャナ再接続");
+        }
     }
 
     @Test
