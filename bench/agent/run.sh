@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # bench/agent: genba-agent's footprint, idle CPU, durable intake and backlog drain, in one run.
 #
-#   bench/agent/run.sh [IDLE_SECONDS] [INTAKE_SECONDS] [CONCURRENCY]     (defaults 300, 20, 32)
+#   bench/agent/run.sh [IDLE_SECONDS] [INTAKE_SECONDS] [CONCURRENCY] [PARTS]     (defaults 300, 20, 32, all)
+#
+# PARTS is a comma list of footprint, intake and drain (e.g. `drain` to time only the drain and the
+# server's ingest it is compared with; `intake` needs no server at all); the default runs all three.
 #
 # 1. starts `genba server` on a fresh data directory (embedded PostgreSQL, fsync on) and measures
 #    its own batch ingest with bench/ingest/LoadGen: one connection, 1000-scan batches (the shape
@@ -21,11 +24,12 @@ set -euo pipefail
 IDLE_SECONDS=${1:-300}
 INTAKE_SECONDS=${2:-20}
 CONCURRENCY=${3:-32}
+PARTS=${4:-footprint,intake,drain}
 BACKLOG=100000
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SERVER_JAR="$ROOT/genba-server/target/genba-server.jar"
-AGENT_JAR="$ROOT/genba-agent/target/genba-agent.jar"
+AGENT_JAR=${GENBA_BENCH_AGENT_JAR:-$ROOT/genba-agent/target/genba-agent.jar}
 UNIT="$ROOT/deploy/systemd/genba-agent.service"
 WORK=$(mktemp -d /tmp/genba-bench-agent.XXXXXX)
 PORT=${GENBA_BENCH_PORT:-18660}
@@ -37,6 +41,7 @@ mkdir -p "$RESULTS"
 OUT="$RESULTS/agent-$(date -u +%Y%m%d-%H%M%S).txt"
 NICE=()
 [ "$(id -u)" = 0 ] && NICE=(nice -n -10)
+part() { [[ ",$PARTS," == *",$1,"* ]]; }
 
 for tool in curl sqlite3 "$EXPORTER"; do
   command -v "$tool" >/dev/null 2>&1 || {
@@ -76,17 +81,21 @@ pending() { sqlite3 "$WORK/agent/outbox.db" "select coalesce(sum(pending), 0) fr
 json_field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/"; }
 now_ms() { date +%s%3N; }
 
-echo "== starting genba server on :$PORT (data in $WORK/data)"
-start_server
-key_for() { java -jar "$SERVER_JAR" clients add "$1" --json --data-dir "$WORK/data" | sed -E 's/.*"client_key":"([^"]+)".*/\1/'; }
-LOADGEN_KEY=$(key_for BENCH-01)
-AGENT_KEY=$(key_for BENCH-AGENT)
-loadgen() { "${NICE[@]}" java -Xmx256m -cp "$WORK/classes" LoadGen 127.0.0.1 "$PORT" "$LOADGEN_KEY" BENCH-01 "$@"; }
-
-echo "== server batch ingest (after 30 s of JIT warm-up)"
-loadgen batch 8 30 100 >/dev/null
-BASE1=$(loadgen batch 1 "$INTAKE_SECONDS" 1000)
-BASE8=$(loadgen batch 8 "$INTAKE_SECONDS" 100)
+AGENT_KEY=not-registered BASE1='"scans_per_s":0' BASE8='"scans_per_s":0'
+if part footprint || part drain; then
+  echo "== starting genba server on :$PORT (data in $WORK/data)"
+  start_server
+  key_for() { java -jar "$SERVER_JAR" clients add "$1" --json --data-dir "$WORK/data" | sed -E 's/.*"client_key":"([^"]+)".*/\1/'; }
+  LOADGEN_KEY=$(key_for BENCH-01)
+  AGENT_KEY=$(key_for BENCH-AGENT)
+  loadgen() { "${NICE[@]}" java -Xmx256m -cp "$WORK/classes" LoadGen 127.0.0.1 "$PORT" "$LOADGEN_KEY" BENCH-01 "$@"; }
+fi
+if part drain; then
+  echo "== server batch ingest (after 30 s of JIT warm-up)"
+  loadgen batch 8 30 100 >/dev/null
+  BASE1=$(loadgen batch 1 "$INTAKE_SECONDS" 1000)
+  BASE8=$(loadgen batch 8 "$INTAKE_SECONDS" 100)
+fi
 
 echo "== starting genba-agent with the unit's JVM flags, and prometheus-node-exporter"
 # The flags between `java` and `-jar` in the unit's ExecStart, the archive moved into this run's state dir.
@@ -108,53 +117,62 @@ for _ in $(seq 1 120); do
   curl -s -o /dev/null -X POST "http://127.0.0.1:$INTAKE_PORT/scans" -d '{"payload":{"tag_id":"WARM","location":"L"}}' && break
   sleep 0.25
 done
-java -cp "$WORK/classes" AgentLoad fill "$INTAKE_PORT" 200 >/dev/null
-for _ in $(seq 1 8); do curl -sf "http://127.0.0.1:$EXPORTER_PORT/metrics" >/dev/null; sleep 7.5; done
+AGENT_RSS=0 AGENT_PSS=0 AGENT_THREADS=0 EXP_RSS=1 EXP_PSS=1 RSS_MAX=0 CPU_PCT=- T0=0 T1=0
+if part footprint; then
+  java -cp "$WORK/classes" AgentLoad fill "$INTAKE_PORT" 200 >/dev/null
+  for _ in $(seq 1 8); do curl -sf "http://127.0.0.1:$EXPORTER_PORT/metrics" >/dev/null; sleep 7.5; done
 
-echo "== idle for $IDLE_SECONDS s (status report every 60 s, config poll every 30 s)"
-TICKS0=$(cpu_ticks "$AGENT_PID"); T0=$(now_ms); RSS_MAX=0
-for ((i = 0; i < IDLE_SECONDS / 15; i++)); do
-  curl -sf "http://127.0.0.1:$EXPORTER_PORT/metrics" >/dev/null || true
-  sleep 15
-  r=$(rss_kb "$AGENT_PID"); [ "$r" -gt "$RSS_MAX" ] && RSS_MAX=$r
-done
-TICKS1=$(cpu_ticks "$AGENT_PID"); T1=$(now_ms)
-AGENT_RSS=$(rss_kb "$AGENT_PID"); AGENT_PSS=$(pss_kb "$AGENT_PID"); AGENT_THREADS=$(threads "$AGENT_PID")
-EXP_RSS=$(rss_kb "$EXPORTER_PID"); EXP_PSS=$(pss_kb "$EXPORTER_PID")
-CPU_PCT=$(awk -v t="$((TICKS1 - TICKS0))" -v hz="$(getconf CLK_TCK)" -v ms="$((T1 - T0))" 'BEGIN{printf "%.3f", 100 * t / hz / (ms / 1000)}')
+  echo "== idle for $IDLE_SECONDS s (status report every 60 s, config poll every 30 s)"
+  TICKS0=$(cpu_ticks "$AGENT_PID"); T0=$(now_ms)
+  for ((i = 0; i < IDLE_SECONDS / 15; i++)); do
+    curl -sf "http://127.0.0.1:$EXPORTER_PORT/metrics" >/dev/null || true
+    sleep 15
+    r=$(rss_kb "$AGENT_PID"); [ "$r" -gt "$RSS_MAX" ] && RSS_MAX=$r
+  done
+  TICKS1=$(cpu_ticks "$AGENT_PID"); T1=$(now_ms)
+  AGENT_RSS=$(rss_kb "$AGENT_PID"); AGENT_PSS=$(pss_kb "$AGENT_PID"); AGENT_THREADS=$(threads "$AGENT_PID")
+  EXP_RSS=$(rss_kb "$EXPORTER_PID"); EXP_PSS=$(pss_kb "$EXPORTER_PID")
+  CPU_PCT=$(awk -v t="$((TICKS1 - TICKS0))" -v hz="$(getconf CLK_TCK)" -v ms="$((T1 - T0))" 'BEGIN{printf "%.3f", 100 * t / hz / (ms / 1000)}')
+fi
+[ -n "${SERVER_PID:-}" ] && stop_server
 
-echo "== intake: $CONCURRENCY connections for $INTAKE_SECONDS s, server stopped (scans stay in the outbox)"
-stop_server
-INTAKE=$("${NICE[@]}" java -Xmx256m -cp "$WORK/classes" AgentLoad intake "$INTAKE_PORT" "$CONCURRENCY" "$INTAKE_SECONDS")
+INTAKE='"scans_per_s":0,"p50_ms":0,"p99_ms":0,"max_ms":0,"over_50ms":0,"errors":0'
+if part intake; then
+  echo "== intake: $CONCURRENCY connections for $INTAKE_SECONDS s, server stopped (scans stay in the outbox)"
+  INTAKE=$("${NICE[@]}" java -Xmx256m -cp "$WORK/classes" AgentLoad intake "$INTAKE_PORT" "$CONCURRENCY" "$INTAKE_SECONDS")
+fi
 RSS_AFTER_INTAKE=$(rss_kb "$AGENT_PID")
 
-QUEUED=$(pending)
-if [ "$QUEUED" -lt "$BACKLOG" ]; then
-  echo "== topping the outbox up from $QUEUED to $BACKLOG scans"
-  java -cp "$WORK/classes" AgentLoad fill "$INTAKE_PORT" "$((BACKLOG - QUEUED))" >/dev/null
-fi
-QUEUED=$(pending)
+QUEUED=0 DRAIN_RATE=0 T_UP=0 T_FIRST=0 T_DONE=0
+if part drain; then
+  QUEUED=$(pending)
+  if [ "$QUEUED" -lt "$BACKLOG" ]; then
+    echo "== topping the outbox up from $QUEUED to $BACKLOG scans"
+    java -cp "$WORK/classes" AgentLoad fill "$INTAKE_PORT" "$((BACKLOG - QUEUED))" >/dev/null
+  fi
+  QUEUED=$(pending)
 
-echo "== draining $QUEUED scans to the server"
-start_server
-T_UP=$(now_ms)
-while [ "$(pending)" -ge "$QUEUED" ]; do sleep 0.1; done
-T_FIRST=$(now_ms)
-while [ "$(pending)" -gt 0 ]; do sleep 0.2; done
-T_DONE=$(now_ms)
-DRAIN_RATE=$(awk -v n="$QUEUED" -v ms="$((T_DONE - T_FIRST))" 'BEGIN{printf "%.0f", n / (ms / 1000)}')
+  echo "== draining $QUEUED scans to the server"
+  start_server
+  T_UP=$(now_ms)
+  while [ "$(pending)" -ge "$QUEUED" ]; do sleep 0.1; done
+  T_FIRST=$(now_ms)
+  while [ "$(pending)" -gt 0 ]; do sleep 0.2; done
+  T_DONE=$(now_ms)
+  DRAIN_RATE=$(awk -v n="$QUEUED" -v ms="$((T_DONE - T_FIRST))" 'BEGIN{printf "%.0f", n / (ms / 1000)}')
+fi
 RSS_AFTER_DRAIN=$(rss_kb "$AGENT_PID")
 
 B1=$(echo "$BASE1" | json_field scans_per_s); B8=$(echo "$BASE8" | json_field scans_per_s)
 {
   echo "bench/agent  $(date -u +%FT%TZ)  $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1)"
-  echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); agent flags: $FLAGS"
+  echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); parts: $PARTS; agent flags: $FLAGS"
   echo
   echo "(a) footprint after $IDLE_SECONDS s idle     VmRSS      Pss   threads"
   printf '    genba-agent run              %6d kB %6d kB %5d   (max VmRSS while idle %d kB)\n' "$AGENT_RSS" "$AGENT_PSS" "$AGENT_THREADS" "$RSS_MAX"
   printf '    prometheus-node-exporter     %6d kB %6d kB\n' "$EXP_RSS" "$EXP_PSS"
   printf '    ratio agent / node_exporter  %6.2f (VmRSS)  %5.2f (Pss)    goal <= 2.0; agent goal <= 40960 kB\n' \
-    "$(awk -v a="$AGENT_RSS" -v b="$EXP_RSS" 'BEGIN{print a/b}')" "$(awk -v a="$AGENT_PSS" -v b="$EXP_PSS" 'BEGIN{print a/b}')"
+    "$(awk -v a="$AGENT_RSS" -v b="$EXP_RSS" 'BEGIN{print (b > 0 ? a/b : 0)}')" "$(awk -v a="$AGENT_PSS" -v b="$EXP_PSS" 'BEGIN{print (b > 0 ? a/b : 0)}')"
   printf '    agent VmRSS after intake %d kB, after the drain %d kB\n' "$RSS_AFTER_INTAKE" "$RSS_AFTER_DRAIN"
   echo "(b) idle CPU: $CPU_PCT % of one core over $(( (T1 - T0) / 1000 )) s    goal <= 0.5 %"
   echo "(c) intake, $CONCURRENCY connections: $(echo "$INTAKE" | json_field scans_per_s) scans/s, p50 $(echo "$INTAKE" | json_field p50_ms) ms," \
@@ -163,6 +181,6 @@ B1=$(echo "$BASE1" | json_field scans_per_s); B8=$(echo "$BASE8" | json_field sc
   echo "(d) drain of $QUEUED scans: $DRAIN_RATE scans/s ($(( (T_DONE - T_FIRST) / 1000 )) s; first delivery $(( (T_FIRST - T_UP) / 1000 )) s after the server answered)"
   echo "    server batch ingest: $B1 scans/s (1 connection, 1000-scan batches), $B8 scans/s (8 connections, 100-scan batches)"
   printf '    ratio drain / 1-connection ingest %.2f, drain / 8-connection ingest %.2f    goal >= 0.8\n' \
-    "$(awk -v a="$DRAIN_RATE" -v b="$B1" 'BEGIN{print a/b}')" "$(awk -v a="$DRAIN_RATE" -v b="$B8" 'BEGIN{print a/b}')"
+    "$(awk -v a="$DRAIN_RATE" -v b="$B1" 'BEGIN{print (b > 0 ? a/b : 0)}')" "$(awk -v a="$DRAIN_RATE" -v b="$B8" 'BEGIN{print (b > 0 ? a/b : 0)}')"
 } | tee "$OUT"
 echo "saved: $OUT"

@@ -5,6 +5,7 @@ import dev.genba.agent.AgentVersion;
 import dev.genba.agent.config.ConfigException;
 import dev.genba.agent.logs.ConsoleFormat;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,7 +21,12 @@ public final class AgentCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        Path runConfig = RunCommand.plainRunConfig(args);
+        // `run` (what the unit starts, for months) skips picocli: its ~180 classes and the reflection
+        // over our annotations would stay loaded for the life of the process, in a 40 MB budget.
+        System.exit(runConfig != null ? RunCommand.runWithoutParser(runConfig, err) : execute(args, out, err));
     }
 
     /** Runs one command line; tests call this instead of {@link #main} to read the exit code. */
@@ -30,22 +36,25 @@ public final class AgentCli implements Runnable {
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setOut(out);
         commandLine.setErr(err);
-        commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> {
-            if (exception instanceof ConfigException config) {
-                config.problems().forEach(line.getErr()::println);
-            } else if (exception instanceof AgentException) {
-                line.getErr().println(exception.getMessage());
-            } else {
-                line.getErr().println("genba-agent failed unexpectedly; please report this with the lines below:");
-                exception.printStackTrace(line.getErr());
-            }
-            line.getErr().flush();
-            return ExitCodes.ERROR;
-        });
+        commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> failed(exception, line.getErr()));
         int exitCode = commandLine.execute(args);
         out.flush();
         err.flush();
         return exitCode;
+    }
+
+    /** Prints why a command could not run, and returns its exit code. */
+    static int failed(Exception exception, PrintWriter err) {
+        if (exception instanceof ConfigException config) {
+            config.problems().forEach(err::println);
+        } else if (exception instanceof AgentException) {
+            err.println(exception.getMessage());
+        } else {
+            err.println("genba-agent failed unexpectedly; please report this with the lines below:");
+            exception.printStackTrace(err);
+        }
+        err.flush();
+        return ExitCodes.ERROR;
     }
 
     @Override

@@ -5,6 +5,8 @@ import dev.genba.agent.config.AgentFileConfig;
 import dev.genba.agent.logs.AgentLogHandler;
 import dev.genba.agent.logs.ConsoleFormat;
 import dev.genba.agent.logs.LogBuffer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
@@ -20,7 +22,40 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        AgentFileConfig file = config.load();
+        return run(config.load());
+    }
+
+    /**
+     * The config file of {@code run}, {@code run --config FILE} or {@code run --config=FILE}; null
+     * for anything else (options, help, other commands), which goes through picocli.
+     */
+    static Path plainRunConfig(String[] args) {
+        if (args.length == 1 && args[0].equals("run")) {
+            return ConfigOption.DEFAULT_FILE;
+        }
+        if (args.length == 3 && args[0].equals("run") && args[1].equals("--config")) {
+            return Path.of(args[2]);
+        }
+        if (args.length == 2 && args[0].equals("run") && args[1].startsWith("--config=")) {
+            return Path.of(args[1].substring("--config=".length()));
+        }
+        return null;
+    }
+
+    /** {@code run} as picocli would run it, errors reported the same way. */
+    static int runWithoutParser(Path configFile, PrintWriter err) {
+        try {
+            ConsoleFormat.installQuiet();
+            return run(ConfigOption.load(configFile));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitCodes.ERROR;
+        } catch (RuntimeException e) {
+            return AgentCli.failed(e, err);
+        }
+    }
+
+    private static int run(AgentFileConfig file) throws InterruptedException {
         LogBuffer logs = new LogBuffer(file.logBufferLines());
         ConsoleFormat.install(new AgentLogHandler(logs));
         GenbaAgent agent = GenbaAgent.start(file, logs, Clock.systemUTC());

@@ -18,6 +18,8 @@ public final class AgentDatabase implements AutoCloseable {
     private final Path file;
     private final Connection connection;
     private final ReentrantLock lock = new ReentrantLock();
+    /** True while the connection may not be at synchronous=FULL (a restore that failed is retried). */
+    private boolean relaxed;
 
     private AgentDatabase(Path file, Connection connection) {
         this.file = file;
@@ -61,21 +63,58 @@ public final class AgentDatabase implements AutoCloseable {
     public <T> T write(SqlWork<T> work) {
         lock.lock();
         try {
-            connection.setAutoCommit(false);
+            if (relaxed) {
+                synchronous("FULL");
+            }
+            return transaction(work);
+        } catch (SQLException e) {
+            throw DatabaseException.from(file, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * As {@link #write}, but the commit does not wait for fsync. Only for writes that are redone
+     * when a power cut loses them: WAL keeps the file consistent and loses at most the newest
+     * transactions, and the next fsynced commit makes these durable too. Delivery bookkeeping is
+     * such a write: a delivered row that comes back is sent again and the server answers "duplicate".
+     */
+    public <T> T writeWithoutFsync(SqlWork<T> work) {
+        lock.lock();
+        try {
+            relaxed = true;
+            synchronous("NORMAL");
             try {
-                T result = work.run(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
+                return transaction(work);
             } finally {
-                connection.setAutoCommit(true);
+                synchronous("FULL");
             }
         } catch (SQLException e) {
             throw DatabaseException.from(file, e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void synchronous(String mode) throws SQLException {
+        try (Statement pragma = connection.createStatement()) {
+            pragma.execute("PRAGMA synchronous = " + mode);
+        }
+        relaxed = !"FULL".equals(mode);
+    }
+
+    private <T> T transaction(SqlWork<T> work) throws SQLException {
+        connection.setAutoCommit(false);
+        try {
+            T result = work.run(connection);
+            connection.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
         }
     }
 

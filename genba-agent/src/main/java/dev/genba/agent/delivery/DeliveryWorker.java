@@ -5,6 +5,7 @@ import dev.genba.agent.config.LiveSettings;
 import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.OutboxEntry;
 import dev.genba.agent.outbox.OutboxStore;
+import dev.genba.agent.outbox.Rejection;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -13,8 +14,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Delivers one destination's outbox in FIFO order, forever: one batch at a time, retried with
- * {@link RetryBackoff} while the destination fails, so a scan behind a failing one never overtakes it.
+ * Delivers one destination's outbox in FIFO order, forever: one batch in flight at a time, retried
+ * with {@link RetryBackoff} while the destination fails, so a scan behind a failing one never overtakes it.
  */
 final class DeliveryWorker implements Runnable {
     private static final Logger LOG = Logger.getLogger(DeliveryWorker.class.getName());
@@ -35,6 +36,8 @@ final class DeliveryWorker implements Runnable {
     private final Object signal = new Object();
     private boolean signalled;
     private boolean idle;
+    /** The last step found nothing to send (as opposed to backing off, which may last as long). */
+    private boolean nothingToSend;
     private boolean newScansWaiting;
     private Runnable afterPrimaryAttempt = () -> { };
     private volatile boolean running = true;
@@ -101,7 +104,7 @@ final class DeliveryWorker implements Runnable {
         while (running) {
             try {
                 long waitMs = deliverOnce();
-                if (waitMs == IDLE_POLL_MS) {
+                if (nothingToSend) {
                     pause(waitMs, true);
                 } else if (waitMs > 0) {
                     pause(waitMs, false);
@@ -114,11 +117,20 @@ final class DeliveryWorker implements Runnable {
         }
     }
 
-    /** One step; returns how long to wait before the next one (0 = go on at once). */
+    /**
+     * One step: delivers batch after batch while the outbox has some and the destination takes
+     * them; returns how long to wait before the next step (0 = go on at once).
+     *
+     * <p>One request is in flight at a time, so a batch never overtakes the one before it. While
+     * the server works on it, the previous batch is settled and the next one read, so the server
+     * is not kept waiting for the outbox. An entry is deleted only after the server's answer
+     * names it stored or duplicate.
+     */
     long deliverOnce() {
         synchronized (signal) {
             newScansWaiting = false;
         }
+        nothingToSend = true;
         AgentSettings current = settings.current();
         String endpoint = destination.endpoint(current);
         if (endpoint == null) {
@@ -129,20 +141,45 @@ final class DeliveryWorker implements Runnable {
         if (batch.isEmpty()) {
             return IDLE_POLL_MS;
         }
-        if (destination == Destination.PRIMARY) {
-            outbox.markAttempted(batch);
-            afterPrimaryAttempt.run();
+        nothingToSend = false;
+        DeliveryOutcome settling = null;
+        while (true) {
+            if (destination == Destination.PRIMARY) {
+                outbox.markAttempted(batch);
+                afterPrimaryAttempt.run();
+            }
+            ScanSender.InFlight inFlight = sender.send(endpoint, batch, current.timeoutMs(), latency);
+            settle(endpoint, settling);
+            // Read while `batch` is still in the outbox: rows written meanwhile get higher ids.
+            List<OutboxEntry> next = running && settings.current() == current
+                    ? outbox.nextBatch(destination, batch.get(batch.size() - 1).id(), MAX_BATCH, MAX_BATCH_BYTES,
+                            waitForPrimary)
+                    : List.of();
+            DeliveryOutcome outcome = inFlight.outcome();
+            if (outcome.failed()) {
+                settle(endpoint, outcome);
+                noteFailure(endpoint, outcome.failure());
+                return backoff.nextDelayMs(current.maxAttempts(), current.backoffMs(), maxBackoffMs);
+            }
+            noteSuccess(endpoint);
+            if (next.isEmpty()) {
+                settle(endpoint, outcome);
+                return 0;
+            }
+            settling = outcome;
+            batch = next;
         }
-        DeliveryOutcome outcome = sender.deliver(endpoint, batch, current.timeoutMs(), latency);
+    }
+
+    private void settle(String endpoint, DeliveryOutcome outcome) {
+        if (outcome == null) {
+            return;
+        }
         outbox.settle(destination, endpoint, outcome.delivered(), outcome.rejected(), clock.instant());
-        outcome.rejected().forEach(rejection -> LOG.warning(destination.key() + " refused a scan for good;"
-                + " it is kept in the dead letters (see `genba-agent status`): " + rejection.reason()));
-        if (outcome.failed()) {
-            noteFailure(endpoint, outcome.failure());
-            return backoff.nextDelayMs(current.maxAttempts(), current.backoffMs(), maxBackoffMs);
+        for (Rejection rejection : outcome.rejected()) {
+            LOG.warning(destination.key() + " refused a scan for good; it is kept in the dead letters"
+                    + " (see `genba-agent status`): " + rejection.reason());
         }
-        noteSuccess(endpoint);
-        return 0;
     }
 
     private void noteFailure(String endpoint, String error) {

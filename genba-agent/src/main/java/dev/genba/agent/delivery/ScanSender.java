@@ -8,6 +8,7 @@ import dev.genba.agent.outbox.Rejection;
 import dev.genba.protocol.Json;
 import dev.genba.protocol.ProtocolException;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ScanSender {
     private static final String GENBA_SCANS_PATH = "/api/v1/scans";
     private static final Set<Integer> NO_BATCH_ROUTE = Set.of(404, 405, 501);
+    private static final byte[] BATCH_START = "{\"scans\":[".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] BATCH_END = "]}".getBytes(StandardCharsets.US_ASCII);
 
     private final AgentHttp http;
     private final Set<String> singleOnlyEndpoints = ConcurrentHashMap.newKeySet();
@@ -32,22 +35,39 @@ final class ScanSender {
         this.http = http;
     }
 
-    DeliveryOutcome deliver(String endpoint, List<OutboxEntry> batch, int timeoutMs, LatencyTracker latency) {
+    /** A batch on its way to the server; {@link #outcome()} waits for the answer. */
+    interface InFlight {
+        DeliveryOutcome outcome();
+    }
+
+    /**
+     * Sends the batch and returns once the request is written, before the server answers (for a
+     * Genba endpoint; scans sent one by one are all answered before this returns).
+     */
+    InFlight send(String endpoint, List<OutboxEntry> batch, int timeoutMs, LatencyTracker latency) {
         String batchUrl = batchUrl(endpoint);
         if (batchUrl == null || singleOnlyEndpoints.contains(endpoint)) {
-            return deliverOneByOne(endpoint, batch, timeoutMs, latency);
+            DeliveryOutcome outcome = deliverOneByOne(endpoint, batch, timeoutMs, latency);
+            return () -> outcome;
         }
-        StringBuilder body = new StringBuilder(batch.size() * 300).append("{\"scans\":[");
-        for (int i = 0; i < batch.size(); i++) {
-            body.append(i == 0 ? "" : ",").append(batch.get(i).body());
-        }
-        body.append("]}");
-        HttpAnswer answer;
+        AgentHttp.PendingAnswer pending;
         try {
             // The server stores the whole batch before answering: give it time per scan on top of
             // the single-request timeout, or a slow Pi server would see every big batch time out.
-            answer = http.postJson(batchUrl, body.toString().getBytes(StandardCharsets.UTF_8),
-                    timeoutMs + 10 * batch.size());
+            pending = http.startPost(batchUrl, batchLength(batch), timeoutMs + 10 * batch.size(),
+                    out -> writeBatch(batch, out));
+        } catch (IOException e) {
+            DeliveryOutcome outcome = failure(NoAnswer.describe(batchUrl, e));
+            return () -> outcome;
+        }
+        return () -> batchOutcome(endpoint, batchUrl, batch, pending, timeoutMs, latency);
+    }
+
+    private DeliveryOutcome batchOutcome(String endpoint, String batchUrl, List<OutboxEntry> batch,
+                                         AgentHttp.PendingAnswer pending, int timeoutMs, LatencyTracker latency) {
+        HttpAnswer answer;
+        try {
+            answer = pending.answer();
         } catch (IOException e) {
             return failure(NoAnswer.describe(batchUrl, e));
         }
@@ -65,6 +85,26 @@ final class ScanSender {
         }
         latency.record(answer.elapsedMs());
         return readBatchResults(batchUrl, batch, answer);
+    }
+
+    /** {@code {"scans":[body,body,...]}} spliced from the stored bodies, which are JSON already. */
+    private static long batchLength(List<OutboxEntry> batch) {
+        long length = BATCH_START.length + BATCH_END.length + batch.size() - 1;
+        for (OutboxEntry entry : batch) {
+            length += entry.bodyUtf8().length;
+        }
+        return length;
+    }
+
+    private static void writeBatch(List<OutboxEntry> batch, OutputStream out) throws IOException {
+        out.write(BATCH_START);
+        for (int i = 0; i < batch.size(); i++) {
+            if (i > 0) {
+                out.write(',');
+            }
+            out.write(batch.get(i).bodyUtf8());
+        }
+        out.write(BATCH_END);
     }
 
     private static DeliveryOutcome readBatchResults(String batchUrl, List<OutboxEntry> batch, HttpAnswer answer) {
@@ -116,7 +156,7 @@ final class ScanSender {
         for (OutboxEntry entry : batch) {
             HttpAnswer answer;
             try {
-                answer = http.postJson(endpoint, entry.body().getBytes(StandardCharsets.UTF_8), timeoutMs);
+                answer = http.postJson(endpoint, entry.bodyUtf8(), timeoutMs);
             } catch (IOException e) {
                 return new DeliveryOutcome(delivered, rejected, NoAnswer.describe(endpoint, e));
             }

@@ -26,43 +26,80 @@ public final class AgentHttp {
     }
 
     public HttpAnswer postJson(String url, byte[] json, int timeoutMs) throws IOException {
-        return send("POST", url, json, timeoutMs, Map.of("Content-Type", "application/json"));
+        return startPost(url, json.length, timeoutMs, out -> out.write(json)).answer();
     }
 
     public HttpAnswer get(String url, int timeoutMs, Map<String, String> headers) throws IOException {
-        return send("GET", url, null, timeoutMs, headers);
+        long started = System.nanoTime();
+        HttpURLConnection connection = open("GET", url, timeoutMs);
+        headers.forEach(connection::setRequestProperty);
+        return new PendingAnswer(connection, started).answer();
     }
 
-    private HttpAnswer send(String method, String url, byte[] body, int timeoutMs, Map<String, String> headers)
-            throws IOException {
+    /**
+     * Sends a JSON POST whose body of exactly {@code length} bytes {@code body} writes straight to
+     * the connection, and returns without waiting for the answer: the caller can do other work
+     * while the server handles the request, then read the answer with {@link PendingAnswer#answer()}.
+     */
+    public PendingAnswer startPost(String url, long length, int timeoutMs, BodyWriter body) throws IOException {
         long started = System.nanoTime();
-        HttpURLConnection connection = (HttpURLConnection) new URL(url).openConnection();
+        HttpURLConnection connection = open("POST", url, timeoutMs);
         try {
-            connection.setRequestMethod(method);
-            connection.setConnectTimeout(timeoutMs);
-            connection.setReadTimeout(timeoutMs);
-            connection.setInstanceFollowRedirects(false);
-            connection.setUseCaches(false);
-            connection.setRequestProperty("x-client-key", clientKey);
-            connection.setRequestProperty("X-Request-Id", UUID.randomUUID().toString());
-            connection.setRequestProperty("User-Agent", userAgent);
-            connection.setRequestProperty("Accept", "application/json");
-            headers.forEach(connection::setRequestProperty);
-            if (body != null) {
-                connection.setDoOutput(true);
-                connection.setFixedLengthStreamingMode(body.length);
-                try (OutputStream out = connection.getOutputStream()) {
-                    out.write(body);
-                }
+            connection.setRequestProperty("Content-Type", "application/json");
+            connection.setDoOutput(true);
+            connection.setFixedLengthStreamingMode(length);
+            try (OutputStream out = connection.getOutputStream()) {
+                body.writeTo(out);
             }
-            int status = connection.getResponseCode();
-            byte[] answer = readFully(status >= 400 ? connection.getErrorStream() : connection.getInputStream());
-            long elapsedMs = (System.nanoTime() - started) / 1_000_000;
-            return new HttpAnswer(status, answer, connection.getHeaderField("ETag"), elapsedMs);
+            return new PendingAnswer(connection, started);
         } catch (IOException e) {
             // a failed connection must not be kept for reuse by the keep-alive cache
             connection.disconnect();
             throw e;
+        }
+    }
+
+    private HttpURLConnection open(String method, String url, int timeoutMs) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) new URL(url).openConnection();
+        connection.setRequestMethod(method);
+        connection.setConnectTimeout(timeoutMs);
+        connection.setReadTimeout(timeoutMs);
+        connection.setInstanceFollowRedirects(false);
+        connection.setUseCaches(false);
+        connection.setRequestProperty("x-client-key", clientKey);
+        connection.setRequestProperty("X-Request-Id", UUID.randomUUID().toString());
+        connection.setRequestProperty("User-Agent", userAgent);
+        connection.setRequestProperty("Accept", "application/json");
+        return connection;
+    }
+
+    /** Writes a request body. */
+    @FunctionalInterface
+    public interface BodyWriter {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** A request that has been sent; its answer is read on demand. */
+    public static final class PendingAnswer {
+        private final HttpURLConnection connection;
+        private final long started;
+
+        private PendingAnswer(HttpURLConnection connection, long started) {
+            this.connection = connection;
+            this.started = started;
+        }
+
+        /** Waits for the answer (at most the read timeout) and reads it fully. */
+        public HttpAnswer answer() throws IOException {
+            try {
+                int status = connection.getResponseCode();
+                byte[] answer = readFully(status >= 400 ? connection.getErrorStream() : connection.getInputStream());
+                long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+                return new HttpAnswer(status, answer, connection.getHeaderField("ETag"), elapsedMs);
+            } catch (IOException e) {
+                connection.disconnect();
+                throw e;
+            }
         }
     }
 

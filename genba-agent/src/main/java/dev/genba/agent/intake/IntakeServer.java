@@ -15,11 +15,11 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -96,7 +96,7 @@ public final class IntakeServer implements AutoCloseable {
                         "send the scan as Content-Type: application/json", null, requestId), requestId);
                 return;
             }
-            byte[] body = readBody(exchange.getRequestBody());
+            byte[] body = readBody(exchange);
             if (body == null) {
                 respond(exchange, 413, error("too_large", "the body is larger than " + MAX_BODY_BYTES / (1024 * 1024)
                         + " MiB; send at most " + ScanIntake.MAX_SCANS_PER_REQUEST + " scans per request", null,
@@ -153,14 +153,34 @@ public final class IntakeServer implements AutoCloseable {
         return "the outbox could not be written (" + cause + "): this scan was NOT accepted, send it again";
     }
 
-    private static byte[] readBody(InputStream in) throws IOException {
+    /** The body, or null when it is larger than allowed; read into one array of its declared length when known. */
+    private static byte[] readBody(HttpExchange exchange) throws IOException {
+        InputStream in = exchange.getRequestBody();
+        long declared = contentLength(exchange);
+        if (declared > MAX_BODY_BYTES) {
+            return null;
+        }
+        if (declared >= 0) {
+            byte[] body = new byte[(int) declared];
+            int read = in.readNBytes(body, 0, body.length);
+            return read == body.length ? body : Arrays.copyOf(body, read);
+        }
         byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
         return body.length > MAX_BODY_BYTES ? null : body;
     }
 
+    private static long contentLength(HttpExchange exchange) {
+        String value = exchange.getRequestHeaders().getFirst("Content-Length");
+        try {
+            return value == null ? -1 : Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     private static String requestId(HttpExchange exchange) {
         String given = exchange.getRequestHeaders().getFirst("X-Request-Id");
-        return given != null && !given.isBlank() && given.length() <= 128 ? given : UUID.randomUUID().toString();
+        return given != null && !given.isBlank() && given.length() <= 128 ? given : ScanIds.newId(System.currentTimeMillis()).toString();
     }
 
     private static Map<String, Object> error(String error, String message, String field, String requestId) {

@@ -6,13 +6,13 @@ import dev.genba.protocol.JsonFields;
 import dev.genba.protocol.ProtocolException;
 import dev.genba.protocol.ScanRequest;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * Turns what a scanner app hands over into scans ready for the outbox: fills {@code scan_id},
@@ -55,9 +55,10 @@ public final class ScanIntake {
     private QueuedScan complete(Object node, String path) {
         JsonFields fields = JsonFields.of(node, path);
         Map<String, Object> scan = new LinkedHashMap<>(fields.raw());
-        scan.putIfAbsent("scan_id", UUID.randomUUID().toString());
+        Instant now = clock.instant();
+        scan.putIfAbsent("scan_id", ScanIds.newId(now.toEpochMilli()).toString());
         scan.putIfAbsent("device_id", clientId);
-        scan.putIfAbsent("scanned_at", clock.instant().truncatedTo(ChronoUnit.MILLIS).toString());
+        scan.putIfAbsent("scanned_at", now.truncatedTo(ChronoUnit.MILLIS).toString());
         if (!clientId.equals(scan.get("device_id"))) {
             String field = path.isEmpty() ? "device_id" : path + ".device_id";
             throw ProtocolException.invalidField(field, field + " must be this device's client_id \"" + clientId

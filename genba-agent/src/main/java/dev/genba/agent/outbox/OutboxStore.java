@@ -77,23 +77,38 @@ public final class OutboxStore {
      * first scan the primary has not tried yet, so the primary is always attempted first.
      */
     public List<OutboxEntry> nextBatch(Destination destination, int maxItems, long maxBytes, boolean afterPrimaryAttempt) {
+        return nextBatch(destination, 0, maxItems, maxBytes, afterPrimaryAttempt);
+    }
+
+    /**
+     * As {@link #nextBatch(Destination, int, long, boolean)}, only entries with an id above
+     * {@code afterId}: the batch after one still in flight. Call it only while that batch's rows
+     * are still in the outbox, so every row written since has a higher id (SQLite gives a new row
+     * max(id) + 1) and none is skipped.
+     */
+    public List<OutboxEntry> nextBatch(Destination destination, long afterId, int maxItems, long maxBytes,
+                                       boolean afterPrimaryAttempt) {
         return database.read(connection -> {
             List<OutboxEntry> batch = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement("""
+            try (PreparedStatement select = connection.prepareStatement(afterPrimaryAttempt ? """
                     SELECT m.id, m.scan_id, m.body, m.enqueued_at,
                            EXISTS (SELECT 1 FROM outbox p WHERE p.scan_id = m.scan_id
                                    AND p.destination = 'primary' AND p.attempts = 0) AS primary_untried
-                    FROM outbox m WHERE m.destination = ? ORDER BY m.id LIMIT ?""")) {
+                    FROM outbox m WHERE m.destination = ? AND m.id > ? ORDER BY m.id LIMIT ?""" : """
+                    SELECT id, scan_id, body, enqueued_at, 0
+                    FROM outbox WHERE destination = ? AND id > ? ORDER BY id LIMIT ?""")) {
                 select.setString(1, destination.key());
-                select.setInt(2, maxItems);
+                select.setLong(2, afterId);
+                select.setInt(3, maxItems);
                 long bytes = 0;
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
                         if (afterPrimaryAttempt && rows.getBoolean(5)) {
                             break;
                         }
-                        String body = rows.getString(3);
-                        bytes += body.length();
+                        // the TEXT column's bytes are its UTF-8 encoding: no String in between
+                        byte[] body = rows.getBytes(3);
+                        bytes += body.length;
                         if (!batch.isEmpty() && bytes > maxBytes) {
                             break;
                         }
@@ -105,9 +120,12 @@ public final class OutboxStore {
         });
     }
 
-    /** Counts an attempt before the request goes out (the mirror waits for the primary's first one). */
+    /**
+     * Counts an attempt before the request goes out (the mirror waits for the primary's first one).
+     * Not fsynced: lost in a power cut, the mark is made again when the primary sends the scan again.
+     */
     public void markAttempted(List<OutboxEntry> entries) {
-        database.write(connection -> {
+        database.writeWithoutFsync(connection -> {
             try (PreparedStatement update = connection.prepareStatement(
                     "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?")) {
                 for (OutboxEntry entry : entries) {
@@ -120,13 +138,17 @@ public final class OutboxStore {
         });
     }
 
-    /** Removes delivered entries and dead-letters refused ones, in one transaction. */
+    /**
+     * Removes delivered entries and dead-letters refused ones, in one transaction. Not fsynced:
+     * what a power cut takes back is delivered again, and the server answers "duplicate" (by
+     * scan_id) or refuses it again, so no scan is lost or stored twice.
+     */
     public void settle(Destination destination, String endpoint, List<Long> delivered, List<Rejection> rejected,
                        Instant now) {
         if (delivered.isEmpty() && rejected.isEmpty()) {
             return;
         }
-        database.write(connection -> {
+        database.writeWithoutFsync(connection -> {
             try (PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
                 for (long id : delivered) {
                     delete.setLong(1, id);
@@ -166,7 +188,7 @@ public final class OutboxStore {
 
     /** Remembers the last delivery problem of a destination for {@code status}. */
     public void recordError(Destination destination, String endpoint, String error, Instant now) {
-        database.write(connection -> {
+        database.writeWithoutFsync(connection -> {
             upsertState(connection, destination, endpoint,
                     "last_error = excluded.last_error, last_error_at = excluded.last_error_at", null, error,
                     now.toEpochMilli());
@@ -176,7 +198,7 @@ public final class OutboxStore {
 
     /** Clears the last problem once a destination works again. */
     public void clearError(Destination destination, String endpoint) {
-        database.write(connection -> {
+        database.writeWithoutFsync(connection -> {
             upsertState(connection, destination, endpoint, "last_error = NULL, last_error_at = NULL", null, null, null);
             return null;
         });

@@ -3,6 +3,7 @@ package dev.genba.agent.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.genba.agent.config.AgentFileConfig;
+import dev.genba.agent.config.ConfigLoader;
 import dev.genba.agent.config.LiveSettings;
 import dev.genba.agent.db.AgentDatabase;
 import dev.genba.agent.http.AgentHttp;
@@ -15,10 +16,12 @@ import dev.genba.agent.testing.FakeGenbaServer;
 import dev.genba.agent.testing.TestConfig;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,6 +105,69 @@ class DeliveryWorkerTest {
         assertThat(primaryServer.paths()).containsOnly("POST /api/v1/scans/batch").hasSize(2);
         assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isZero();
         assertThat(outbox.stats().get(Destination.PRIMARY).lastSuccess()).isNotNull();
+    }
+
+    private List<String> enqueueBacklog(int count) {
+        List<QueuedScan> scans = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            scans.add(intake.fromFields(Map.of("tag_id", "T" + i, "location", "SHELF-03")));
+        }
+        outbox.enqueue(scans, List.of(Destination.PRIMARY), Clock.systemUTC().instant());
+        return scans.stream().map(QueuedScan::scanId).toList();
+    }
+
+    @Test
+    void drains_a_backlog_batch_after_batch_with_one_request_in_flight_in_fifo_order() throws Exception {
+        List<String> ids = enqueueBacklog(3_500);
+
+        runUntilIdle(worker(Destination.PRIMARY, settings(""), null));
+
+        assertThat(primaryServer.arrivals()).containsExactlyElementsOf(ids);
+        assertThat(primaryServer.paths()).containsOnly("POST /api/v1/scans/batch").hasSize(4);
+        assertThat(primaryServer.maxBatchesInFlight()).isEqualTo(1);
+        assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isZero();
+    }
+
+    @Test
+    void a_batch_that_fails_in_the_middle_of_a_backlog_is_sent_again_before_the_ones_behind_it() throws Exception {
+        List<String> ids = enqueueBacklog(3_500);
+        primaryServer.failBatchRequest(2);
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
+
+        assertThat(primary.deliverOnce()).isPositive();
+        assertThat(outbox.pendingScanIds(Destination.PRIMARY)).containsExactlyElementsOf(ids.subList(1_000, 3_500));
+        runUntilIdle(primary);
+
+        // the read-ahead third batch was never sent before the second was accepted: arrivals keep the order, no repeats
+        assertThat(primaryServer.arrivals()).containsExactlyElementsOf(ids);
+        assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isZero();
+    }
+
+    @Test
+    void a_backoff_as_long_as_the_idle_poll_is_not_cut_short_by_new_scans() throws Exception {
+        enqueue(3, "T", List.of(Destination.PRIMARY));
+        Path file = TestConfig.write(directory, primaryServer.url(), "");
+        AgentFileConfig config = new ConfigLoader(Map.of("GENBA_AGENT_RETRY_MAX_ATTEMPTS", "1",
+                "GENBA_AGENT_RETRY_BACKOFF_MS", String.valueOf(DeliveryWorker.IDLE_POLL_MS))).load(file).config();
+        DeliveryWorker primary = new DeliveryWorker(Destination.PRIMARY, outbox, new LiveSettings(config, Optional.empty()),
+                new ScanSender(new AgentHttp("test-key-0001", "test")),
+                new LatencyTracker(Destination.PRIMARY, new LatencyStore(database), Clock.systemUTC()), () -> false,
+                DeliveryWorker.IDLE_POLL_MS, Clock.systemUTC());
+        primaryServer.forceStatus(503);
+        Thread thread = new Thread(primary, "deliver-test");
+        thread.start();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> primaryServer.paths().size() == 1);
+            for (int i = 0; i < 10; i++) {
+                primary.newScans();
+                Thread.sleep(50);
+            }
+
+            assertThat(primaryServer.paths()).hasSize(1);
+        } finally {
+            primary.stop();
+            thread.join(5_000);
+        }
     }
 
     @Test

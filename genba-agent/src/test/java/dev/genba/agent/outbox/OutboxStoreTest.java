@@ -62,6 +62,22 @@ class OutboxStoreTest {
     }
 
     @Test
+    void the_batch_after_one_in_flight_starts_behind_it_and_includes_rows_written_meanwhile() {
+        try (AgentDatabase database = AgentDatabase.open(directory.resolve("outbox.db"))) {
+            OutboxStore outbox = new OutboxStore(database, 1_000);
+            outbox.enqueue(List.of(scan("a"), scan("b"), scan("c")), List.of(Destination.PRIMARY), NOW);
+            List<OutboxEntry> inFlight = outbox.nextBatch(Destination.PRIMARY, 2, 1_000_000, false);
+            outbox.enqueue(List.of(scan("d")), List.of(Destination.PRIMARY), NOW);
+
+            List<OutboxEntry> next = outbox.nextBatch(Destination.PRIMARY, inFlight.get(1).id(), 10, 1_000_000, false);
+
+            assertThat(ids(inFlight)).containsExactly("a", "b");
+            assertThat(ids(next)).containsExactly("c", "d");
+            assertThat(next.get(0).body()).isEqualTo("{\"scan_id\":\"c\"}");
+        }
+    }
+
+    @Test
     void a_full_outbox_refuses_the_whole_request_and_writes_nothing() {
         try (AgentDatabase database = AgentDatabase.open(directory.resolve("outbox.db"))) {
             OutboxStore outbox = new OutboxStore(database, 3);

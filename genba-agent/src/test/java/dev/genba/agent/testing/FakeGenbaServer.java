@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.Executors;
 
 /**
@@ -37,6 +38,10 @@ public final class FakeGenbaServer implements AutoCloseable {
     private volatile boolean batchRoute = true;
     private volatile Map<String, Object> agentConfig;
     private volatile String agentConfigEtag;
+    private final AtomicInteger batchRequests = new AtomicInteger();
+    private final AtomicInteger batchesInFlight = new AtomicInteger();
+    private volatile int maxBatchesInFlight;
+    private volatile int failingBatchRequest;
 
     public FakeGenbaServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
@@ -68,6 +73,17 @@ public final class FakeGenbaServer implements AutoCloseable {
         agentConfigEtag = etag;
         agentConfig = wire;
         return this;
+    }
+
+    /** The {@code number}-th batch request (counting from 1) answers 503; the others behave normally. */
+    public FakeGenbaServer failBatchRequest(int number) {
+        failingBatchRequest = number;
+        return this;
+    }
+
+    /** The most batch requests this server was handling at the same moment. */
+    public int maxBatchesInFlight() {
+        return maxBatchesInFlight;
     }
 
     public synchronized List<String> storedScanIds() {
@@ -106,8 +122,10 @@ public final class FakeGenbaServer implements AutoCloseable {
             byte[] body = exchange.getRequestBody().readAllBytes();
             switch (path) {
                 case "/api/v1/scans/batch" -> {
-                    if (batchRoute) {
-                        respond(exchange, 200, batch(body));
+                    if (batchRequests.incrementAndGet() == failingBatchRequest) {
+                        respond(exchange, 503, Map.of("error", "unavailable", "message", "forced for this batch"));
+                    } else if (batchRoute) {
+                        respond(exchange, 200, timedBatch(body));
                     } else {
                         respond(exchange, 404, Map.of("error", "not_found", "message", "no such route"));
                     }
@@ -141,6 +159,21 @@ public final class FakeGenbaServer implements AutoCloseable {
         }
         exchange.getResponseHeaders().set("ETag", agentConfigEtag);
         respond(exchange, 200, agentConfig);
+    }
+
+    /** A batch handled slowly enough (a few ms) that a second request sent meanwhile would overlap it. */
+    private Map<String, Object> timedBatch(byte[] body) {
+        int inFlight = batchesInFlight.incrementAndGet();
+        maxBatchesInFlight = Math.max(maxBatchesInFlight, inFlight);
+        try {
+            Thread.sleep(5);
+            return batch(body);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } finally {
+            batchesInFlight.decrementAndGet();
+        }
     }
 
     private Map<String, Object> batch(byte[] body) {
