@@ -3,6 +3,7 @@ package dev.genba.server.scans;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.genba.protocol.Json;
+import dev.genba.server.testing.RawHttp;
 import dev.genba.server.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -153,14 +154,23 @@ class MalformedScanRequestTest {
             headers.put("Content-Type", request.contentType());
         }
 
-        HttpResponse<String> response = server.post(request.path(), headers, request.body());
+        RawHttp.Response response;
+        if (request.body().length > 1024 * 1024) {
+            // The server refuses an oversized body by its declared length and closes: read its answer while uploading.
+            response = RawHttp.post(server.port(), request.path(), headers, request.body());
+        } else {
+            HttpResponse<String> http = server.post(request.path(), headers, request.body());
+            Map<String, String> names = new HashMap<>();
+            http.headers().map().forEach((name, values) -> names.put(name.toLowerCase(java.util.Locale.ROOT), values.get(0)));
+            response = new RawHttp.Response(http.statusCode(), names, http.body());
+        }
 
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(request.status());
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith(JSON));
+        assertThat(response.status()).as(response.body()).isEqualTo(request.status());
+        assertThat(response.header("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith(JSON));
         @SuppressWarnings("unchecked")
         Map<String, Object> error = (Map<String, Object>) Json.parse(response.body());
         assertThat(error).containsKeys("error", "message", "request_id");
-        assertThat(error.get("request_id")).isEqualTo(response.headers().firstValue("X-Request-Id").orElseThrow());
+        assertThat(error.get("request_id")).isEqualTo(response.header("X-Request-Id").orElseThrow());
         assertThat((String) error.get("message")).doesNotContain("Exception", "\tat ", "dev.genba");
         if (request.field() != null) {
             assertThat(error).containsEntry("field", request.field());

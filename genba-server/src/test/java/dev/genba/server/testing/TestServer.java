@@ -61,6 +61,10 @@ public final class TestServer implements AutoCloseable {
         return dataDir;
     }
 
+    public int port() {
+        return server.port();
+    }
+
     public String url(String path) {
         return "http://127.0.0.1:" + server.port() + path;
     }
