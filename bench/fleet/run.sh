@@ -82,7 +82,7 @@ if curl -s -o /dev/null "$BASE/healthz"; then
   exit 2
 fi
 log "starting genba server on :$PORT (data in $WORK/data)"
-java -Xmx512m -jar "$JAR" server --data-dir "$WORK/data" --port "$PORT" > "$WORK/server.log" 2>&1 &
+java ${GENBA_JAVA_OPTS:--Xmx512m} -jar "$JAR" server --data-dir "$WORK/data" --port "$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 240); do
   curl -sf "$BASE/healthz" >/dev/null 2>&1 && break

@@ -126,12 +126,14 @@ public final class GenbaServer implements AutoCloseable {
             resources.push(new RetentionJob(database.jdbi(), config.retention(), clock).start());
 
             FleetQueries fleetQueries = new FleetQueries(database.jdbi(), config.fleet());
+            ClientStatusStore statusStore = new ClientStatusStore(database.jdbi());
+            resources.push(statusStore);
             HttpServer http = new HttpServer(config.server().host(), config.server().port(), config.server().maxThreads(),
                     List.of(new HealthRoutes(database, registry, VERSION),
                             new ScanRoutes(guard, batcher, requestLog, clock, registry),
                             new PartLocationRoutes(guard, database.jdbi()),
                             new FleetRoutes(guard, fleetQueries, clock),
-                            new ClientIntakeRoutes(guard, new ClientStatusStore(database.jdbi()),
+                            new ClientIntakeRoutes(guard, statusStore,
                                     new ClientLogStore(database.jdbi()), clock,
                                     Duration.ofDays(config.retention().metricsDays())),
                             new AgentConfigRoutes(guard, new AgentConfigStore(database.jdbi())),

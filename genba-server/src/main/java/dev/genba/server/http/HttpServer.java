@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +30,14 @@ public final class HttpServer implements AutoCloseable {
 
     public HttpServer(String host, int port, int maxThreads, List<RouteGroup> groups) {
         this.app = Javalin.create(config -> {
-            config.jetty.host = host;
-            config.jetty.port = port;
+            // No acceptor thread: the selector takes new connections itself. An agent opens a
+            // connection per report, and each hand-over between threads costs more than the accept.
+            config.jetty.addConnector((server, http) -> {
+                ServerConnector connector = new ServerConnector(server, 0, 1, new HttpConnectionFactory(http));
+                connector.setHost(host);
+                connector.setPort(port);
+                return connector;
+            });
             QueuedThreadPool threads = new QueuedThreadPool(maxThreads, 4);
             threads.setName("http");
             config.jetty.threadPool = threads;

@@ -12,6 +12,11 @@ import java.util.Map;
 public final class JsonBodies {
     public static final int SINGLE_LIMIT = 64 * 1024;
     public static final int BATCH_LIMIT = 4 * 1024 * 1024;
+    /**
+     * A body refused for its size but no bigger than this is read and thrown away before the 413,
+     * so the client, still sending it, reliably gets the answer instead of a reset connection.
+     */
+    private static final int DISCARD_LIMIT = 1024 * 1024;
 
     private JsonBodies() {
     }
@@ -21,6 +26,9 @@ public final class JsonBodies {
         checkContentType(ctx.header("Content-Type"));
         long declared = ctx.req().getContentLengthLong();
         if (declared > limit) {
+            if (declared <= DISCARD_LIMIT) {
+                discard(ctx, declared);
+            }
             throw tooLarge(limit, declared);
         }
         byte[] body = readAtMost(ctx, declared >= 0 ? (int) declared : -1, limit);
@@ -64,6 +72,14 @@ public final class JsonBodies {
                 throw new ApiException(415, "unsupported_media_type", null,
                         "JSON bodies must be UTF-8, got " + abbreviate(parameter));
             }
+        }
+    }
+
+    private static void discard(Context ctx, long length) {
+        try {
+            ctx.req().getInputStream().skipNBytes(length);
+        } catch (IOException e) {
+            // the client gave up sending; the 413 goes out anyway
         }
     }
 

@@ -7,7 +7,13 @@ import dev.genba.server.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,6 +60,59 @@ class ClientIntakeTest {
                 "select report->>'cpu_usage' as cpu, report->'outbox'->'primary'->>'pending' as pending from client_status where client_id = 'KIOSK-01'")
                 .mapToMap().one());
         assertThat(latest).containsEntry("cpu", "12.5").containsEntry("pending", "2");
+    }
+
+    @Test
+    void reports_arriving_together_share_a_write_and_each_gets_its_own_answer() throws Exception {
+        int devices = 30;
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (int i = 0; i < devices; i++) {
+            keys.put("BURST-%02d".formatted(i), server.addDevice("BURST-%02d".formatted(i)));
+        }
+        Instant latest = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant older = latest.minus(1, ChronoUnit.MINUTES);
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        try {
+            // Each device: its newest sample twice (an agent retrying) and an older one, all at once.
+            Map<String, List<Future<HttpResponse<String>>>> answers = new LinkedHashMap<>();
+            for (var device : keys.entrySet()) {
+                String newest = report(latest, 20).replace("KIOSK-01", device.getKey());
+                String backfill = report(older, 30).replace("KIOSK-01", device.getKey());
+                answers.put(device.getKey(), List.of(
+                        pool.submit(() -> server.postJson("/api/clients/status", device.getValue(), newest)),
+                        pool.submit(() -> server.postJson("/api/clients/status", device.getValue(), newest)),
+                        pool.submit(() -> server.postJson("/api/clients/status", device.getValue(), backfill))));
+            }
+            for (var device : answers.entrySet()) {
+                List<String> statuses = new ArrayList<>();
+                for (var answer : device.getValue()) {
+                    HttpResponse<String> response = answer.get();
+                    assertThat(response.statusCode()).as(device.getKey() + " " + response.body()).isEqualTo(200);
+                    statuses.add((String) ((Map<?, ?>) Json.parse(response.body())).get("status"));
+                }
+                assertThat(statuses.subList(0, 2)).as(device.getKey()).containsExactlyInAnyOrder("recorded", "duplicate");
+                assertThat(statuses.get(2)).as(device.getKey()).isEqualTo("recorded");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(server.count("select count(*) from client_status_history where client_id like 'BURST-%'")).isEqualTo(2L * devices);
+        assertThat(server.count("select count(*) from client_status where client_id like 'BURST-%' and sampled_at = '"
+                + latest + "' and (report->>'cpu_usage')::numeric = 20")).isEqualTo(devices);
+    }
+
+    @Test
+    void a_sample_time_finer_than_microseconds_is_still_recognised_when_sent_again() {
+        String key = server.addDevice("KIOSK-NANO");
+        Instant sampled = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusNanos(123_456_789);
+        String body = report(sampled, 5).replace("KIOSK-01", "KIOSK-NANO");
+
+        HttpResponse<String> first = server.postJson("/api/clients/status", key, body);
+        HttpResponse<String> again = server.postJson("/api/clients/status", key, body);
+
+        assertThat(((Map<?, ?>) Json.parse(first.body())).get("status")).isEqualTo("recorded");
+        assertThat(((Map<?, ?>) Json.parse(again.body())).get("status")).isEqualTo("duplicate");
+        assertThat(server.count("select count(*) from client_status_history where client_id = 'KIOSK-NANO'")).isEqualTo(1);
     }
 
     @ParameterizedTest(name = "{0} = {1} is refused")
