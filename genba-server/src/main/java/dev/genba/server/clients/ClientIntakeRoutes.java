@@ -12,6 +12,7 @@ import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -48,7 +49,8 @@ public final class ClientIntakeRoutes implements RouteGroup {
         ClientStatusReport report = ClientStatusReport.fromJson(JsonBodies.read(ctx, JsonBodies.SINGLE_LIMIT));
         AccessGuard.requireOwnId(caller, report.clientId(), "client_id");
         Instant now = clock.instant();
-        Instant sampledAt = report.sampledAt() == null ? now : report.sampledAt();
+        // PostgreSQL keeps microseconds: answer with the time as stored.
+        Instant sampledAt = (report.sampledAt() == null ? now : report.sampledAt()).truncatedTo(ChronoUnit.MICROS);
         if (sampledAt.isAfter(now.plus(MAX_CLOCK_AHEAD))) {
             throw ApiException.badRequest("sampled_at", "sampled_at is " + sampledAt
                     + ", ahead of the server's clock (" + now + "); check the client's clock");

@@ -111,6 +111,8 @@ class ClientIntakeTest {
         HttpResponse<String> again = server.postJson("/api/clients/status", key, body);
 
         assertThat(((Map<?, ?>) Json.parse(first.body())).get("status")).isEqualTo("recorded");
+        assertThat(((Map<?, ?>) Json.parse(first.body())).get("sampled_at"))
+                .as("the time as stored").isEqualTo(sampled.truncatedTo(ChronoUnit.MICROS).toString());
         assertThat(((Map<?, ?>) Json.parse(again.body())).get("status")).isEqualTo("duplicate");
         assertThat(server.count("select count(*) from client_status_history where client_id = 'KIOSK-NANO'")).isEqualTo(1);
     }
