@@ -14,9 +14,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,16 +29,19 @@ import org.slf4j.LoggerFactory;
  * Health reports: every sample in {@code client_status_history}, the newest in {@code client_status}.
  *
  * <p>A fleet reports all the time but never in a hurry, so reports are written in groups: one
- * writer thread stores whatever has queued in one statement (one round trip, one commit). When
- * reports arrive faster than {@link #BUSY_RATE} a second it waits {@link #LINGER} after the
- * first one for others to join; 10,000 agents then cost the server a few commits a second instead of
- * 167. A report is answered only after the statement that stored it committed.
+ * thread gathers whatever has queued, and a group is stored in one statement (one round trip, one
+ * commit). When reports arrive faster than {@link #BUSY_RATE} a second the gatherer waits
+ * {@link #LINGER} after the first one for others to join; 10,000 agents then cost the server a few
+ * commits a second instead of 167. Two threads write the groups, so one slow commit (a stalled
+ * fsync) does not hold up the groups behind it. Rows of {@code client_status} are written in
+ * {@code client_id} order, so two groups in flight cannot deadlock on them. A report is answered
+ * only after the statement that stored it committed.
  */
 public final class ClientStatusStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClientStatusStore.class);
     static final int MAX_GROUP = 500;
     static final Duration LINGER = Duration.ofMillis(50);
-    /** Reports a second above which the writer lingers; below it each report is written at once. */
+    /** Reports a second above which the gatherer lingers; below it each report is written at once. */
     static final int BUSY_RATE = 20;
     private static final Duration COMMIT_WAIT = Duration.ofSeconds(30);
 
@@ -71,7 +78,18 @@ public final class ClientStatusStore implements AutoCloseable {
 
     private final Jdbi jdbi;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final Thread writer;
+    private final Thread gatherer;
+    /** Two, so a commit that stalls (a slow fsync) holds up only its own group. */
+    private final ExecutorService writers = Executors.newFixedThreadPool(2, new ThreadFactory() {
+        private final AtomicInteger next = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable task) {
+            Thread thread = new Thread(task, "status-writer-" + next.getAndIncrement());
+            thread.setDaemon(true);
+            return thread;
+        }
+    });
     private volatile boolean closing;
     private long rateWindowStart = System.nanoTime();
     private int arrivalsInWindow;
@@ -79,9 +97,9 @@ public final class ClientStatusStore implements AutoCloseable {
 
     public ClientStatusStore(Jdbi jdbi) {
         this.jdbi = jdbi;
-        this.writer = new Thread(this::writeLoop, "status-writer");
-        writer.setDaemon(true);
-        writer.start();
+        this.gatherer = new Thread(this::gatherLoop, "status-gatherer");
+        gatherer.setDaemon(true);
+        gatherer.start();
     }
 
     /**
@@ -112,9 +130,9 @@ public final class ClientStatusStore implements AutoCloseable {
         }
     }
 
-    private void writeLoop() {
-        List<Pending> group = new ArrayList<>();
+    private void gatherLoop() {
         while (true) {
+            List<Pending> group = new ArrayList<>();
             try {
                 Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
@@ -125,16 +143,14 @@ public final class ClientStatusStore implements AutoCloseable {
                 }
                 group.add(first);
                 gather(group);
-                write(group);
+                writers.execute(() -> write(group));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException unexpected) {
-                // The writer must never die: its callers would wait for an answer that never comes.
-                log.error("status writer failed unexpectedly", unexpected);
+                // The gatherer must never die: its callers would wait for an answer that never comes.
+                log.error("status gatherer failed unexpectedly", unexpected);
                 group.forEach(pending -> pending.done().completeExceptionally(unexpected));
-            } finally {
-                group.clear();
             }
         }
     }
@@ -167,6 +183,15 @@ public final class ClientStatusStore implements AutoCloseable {
     }
 
     private void write(List<Pending> group) {
+        try {
+            writeGroup(group);
+        } catch (RuntimeException unexpected) {
+            log.error("status writer failed unexpectedly", unexpected);
+            group.forEach(pending -> pending.done().completeExceptionally(unexpected));
+        }
+    }
+
+    private void writeGroup(List<Pending> group) {
         try {
             Set<String> stored = store(group);
             for (Pending pending : group) {
@@ -230,12 +255,14 @@ public final class ClientStatusStore implements AutoCloseable {
                 .list()));
     }
 
-    /** Stores what is already queued, then stops the writer. */
+    /** Stores what is already queued, then stops the writers. */
     @Override
     public void close() {
         closing = true;
         try {
-            writer.join(30_000);
+            gatherer.join(30_000);
+            writers.shutdown();
+            writers.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
