@@ -19,6 +19,8 @@
 # 4. tops the outbox up to at least 100,000 scans, starts the server again and times the drain,
 #    compared with the server's batch ingest from step 1.
 # Results: bench/results/agent-*.txt. Run as root to get `nice -n -10` for the measured processes.
+# GENBA_BENCH_AGENT_FLAGS (e.g. "-Xint") is appended to the unit's JVM flags, to try a flag without
+# editing the unit; the results file records the flags used.
 set -euo pipefail
 
 IDLE_SECONDS=${1:-300}
@@ -100,7 +102,7 @@ fi
 echo "== starting genba-agent with the unit's JVM flags, and prometheus-node-exporter"
 # The flags between `java` and `-jar` in the unit's ExecStart, the archive moved into this run's state dir.
 FLAGS=$(sed -n '/^ExecStart=/,/run --config/p' "$UNIT" | tr -d '\\\n' | sed -E 's/^ExecStart=[^ ]+ +//; s/ +-jar .*//; s/ +/ /g' \
-  | sed "s|/var/lib/genba-agent|$WORK/agent|g")
+  | sed "s|/var/lib/genba-agent|$WORK/agent|g")${GENBA_BENCH_AGENT_FLAGS:+ $GENBA_BENCH_AGENT_FLAGS}
 mkdir -p "$WORK/agent"
 java -Xshare:dump -XX:SharedClassListFile="$ROOT/deploy/agent/genba-agent.classlist" \
   -XX:SharedArchiveFile="$WORK/agent/genba-agent.jsa" -cp "$AGENT_JAR" >/dev/null 2>&1 || echo "(no class-data archive)"

@@ -28,8 +28,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -82,20 +81,24 @@ public final class GenbaAgent implements AutoCloseable {
         delivery.start();
         started.push(delivery);
 
-        GroupCommitter committer = new GroupCommitter(outbox, () -> destinationsFor(settings), delivery::newScans, clock);
-        started.push(committer);
-        intake = IntakeServer.start(file.intakePort(), new ScanIntake(file.clientId(), clock), committer);
-        started.push(intake);
-
-        ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
+        // One thread for the periodic jobs and the intake's commit timeouts: the jobs run a minute
+        // or more apart and a timeout may fire a little late; every thread costs RSS.
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "agent-jobs");
             thread.setDaemon(true);
             return thread;
         });
+        scheduler.setRemoveOnCancelPolicy(true);
         started.push(() -> {
             scheduler.shutdownNow();
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
         });
+
+        GroupCommitter committer = new GroupCommitter(outbox, () -> destinationsFor(settings), delivery::newScans, clock);
+        started.push(committer);
+        intake = IntakeServer.start(file.intakePort(), new ScanIntake(file.clientId(), clock), committer, scheduler);
+        started.push(intake);
+
         ConfigPoller poller = new ConfigPoller(settings, configStore, http, contact);
         StatusBacklog backlog = new StatusBacklog(database, StatusBacklog.MAX_REPORTS);
         StatusReporter status = new StatusReporter(settings, new SystemSampler(systemRoot), outbox, backlog,

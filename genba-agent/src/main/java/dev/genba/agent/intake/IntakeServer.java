@@ -20,9 +20,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -35,20 +38,31 @@ public final class IntakeServer implements AutoCloseable {
     // 1000 scans are ~300 KB; a larger body parsed at once would crowd a 24 MB heap.
     private static final int MAX_BODY_BYTES = 1024 * 1024;
     private static final long COMMIT_WAIT_S = 30;
+    // Handlers never wait for a commit, so two threads keep both cores of a Pi busy; each more costs RSS.
+    private static final int THREADS = 2;
 
     private final HttpServer server;
     private final ExecutorService executor;
     private final ScanIntake intake;
     private final GroupCommitter committer;
+    private final ScheduledExecutorService timeouts;
 
-    private IntakeServer(HttpServer server, ExecutorService executor, ScanIntake intake, GroupCommitter committer) {
+    private IntakeServer(HttpServer server, ExecutorService executor, ScanIntake intake, GroupCommitter committer,
+                         ScheduledExecutorService timeouts) {
         this.server = server;
         this.executor = executor;
         this.intake = intake;
         this.committer = committer;
+        this.timeouts = timeouts;
     }
 
-    public static IntakeServer start(int port, ScanIntake intake, GroupCommitter committer) {
+    /**
+     * @param timeouts runs the {@value #COMMIT_WAIT_S} s timeout of each waiting request (one shared
+     *                 thread instead of CompletableFuture's own); it should remove cancelled tasks,
+     *                 as nearly every timeout is cancelled by its commit
+     */
+    public static IntakeServer start(int port, ScanIntake intake, GroupCommitter committer,
+                                     ScheduledExecutorService timeouts) {
         // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's
         // delayed ACK, and every answer waits ~40 ms: that alone would cap one scanner at 25 scans/s.
         System.setProperty("sun.net.httpserver.nodelay", "true");
@@ -61,12 +75,12 @@ public final class IntakeServer implements AutoCloseable {
         } catch (IOException e) {
             throw new AgentException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
         }
-        ExecutorService executor = Executors.newFixedThreadPool(4, runnable -> {
+        ExecutorService executor = Executors.newFixedThreadPool(THREADS, runnable -> {
             Thread thread = new Thread(runnable, "intake");
             thread.setDaemon(true);
             return thread;
         });
-        IntakeServer intakeServer = new IntakeServer(server, executor, intake, committer);
+        IntakeServer intakeServer = new IntakeServer(server, executor, intake, committer, timeouts);
         server.setExecutor(executor);
         server.createContext("/scans", intakeServer::handle);
         server.start();
@@ -112,9 +126,13 @@ public final class IntakeServer implements AutoCloseable {
             }
             // The answer is sent when the group commit completes, not by this thread: a few intake
             // threads then serve many waiting scanners, and more scans share each fsync.
-            committer.submit(scans)
-                    .orTimeout(COMMIT_WAIT_S, TimeUnit.SECONDS)
-                    .whenCompleteAsync((committed, failure) -> answer(exchange, scans, failure, requestId), executor);
+            CompletableFuture<Void> committed = committer.submit(scans);
+            ScheduledFuture<?> timeout = timeouts.schedule(
+                    () -> committed.completeExceptionally(new TimeoutException()), COMMIT_WAIT_S, TimeUnit.SECONDS);
+            committed.whenCompleteAsync((done, failure) -> {
+                timeout.cancel(false);
+                answer(exchange, scans, failure, requestId);
+            }, executor);
         } catch (IOException | RuntimeException e) {
             exchange.close();
         }

@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,19 +32,21 @@ class IntakeServerTest {
     private GroupCommitter committer;
     private IntakeServer server;
     private OutboxStore outbox;
+    private final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor();
 
     private void start(long maxRows) {
         database = AgentDatabase.open(directory.resolve("outbox.db"));
         outbox = new OutboxStore(database, maxRows);
         committer = new GroupCommitter(outbox, () -> List.of(Destination.PRIMARY, Destination.MIRROR), () -> { },
                 Clock.systemUTC());
-        server = IntakeServer.start(0, new ScanIntake("HANDHELD-01", Clock.systemUTC()), committer);
+        server = IntakeServer.start(0, new ScanIntake("HANDHELD-01", Clock.systemUTC()), committer, timeouts);
     }
 
     @AfterEach
     void stop() {
         server.close();
         committer.close();
+        timeouts.shutdownNow();
         database.close();
     }
 
