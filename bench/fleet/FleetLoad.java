@@ -20,28 +20,32 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.stream.Stream;
 
 /**
  * Load generator for bench/fleet: N simulated agents, each posting a status report every 60 s
  * (report k is due at start + k * 60 s / N, so the load is spread evenly), and on about 1 % of
- * reports a 5-line log batch as well. Each request opens its own TCP connection, as a real agent
- * does after a minute of silence. Latency is measured from the scheduled send time (open model:
- * a stall delays every later request, so p99 shows it).
+ * reports a 5-line log batch as well. Each agent keeps its TCP connection from one report to the
+ * next, as genba-agent does (it keeps an idle connection 75 s and the server closes one after 90 s);
+ * FLEET_NEW_CONNECTIONS=1 opens a new connection per request instead, as agents before that did.
+ * Latency is measured from the scheduled send time (open model: a stall delays every later
+ * request, so p99 shows it).
  *
  * It also measures CPU itself, at the exact edges of the steady window (after the warm-up):
  * the server JVM (utime+stime of SERVER_PID) and the embedded PostgreSQL (the postmaster's own
  * and its reaped children's times, plus every live child's), from /proc, in clock ticks.
  *
  * java FleetLoad.java HOST PORT AGENTS WARMUP_S MEASURE_S SERVER_PID POSTMASTER_PID [LOG_PERCENT]
- * Agent i (1-based) is FLEET-%05d with key gk_fleetbench_%05d. Prints one JSON line.
+ * Agent i (1-based) is FLEET-%05d with key gk_fleetbench_%05d. Prints one JSON line, with the
+ * server's resident memory at the end of the window (all agents' connections open).
  */
 public final class FleetLoad {
     static final int WORKERS = 16;
     static final double TICKS = 100.0; // USER_HZ on Linux
-    /** FLEET_KEEPALIVE=1: each worker reuses one connection (to see what connection set-up costs the server). */
-    static final boolean KEEP_ALIVE = "1".equals(System.getenv("FLEET_KEEPALIVE"));
-    static final ThreadLocal<Socket> OPEN = new ThreadLocal<>();
+    static final boolean NEW_CONNECTIONS = "1".equals(System.getenv("FLEET_NEW_CONNECTIONS"));
+    /** Each agent's idle connection, taken by the worker that sends for it. */
+    static AtomicReferenceArray<Socket> open;
 
     public static void main(String[] args) throws Exception {
         String host = args[0];
@@ -54,6 +58,7 @@ public final class FleetLoad {
         double logPercent = args.length > 7 ? Double.parseDouble(args[7]) : 1.0;
 
         Fleet fleet = new Fleet(agents);
+        open = new AtomicReferenceArray<>(agents);
         ExecutorService workers = Executors.newFixedThreadPool(WORKERS);
         Stats reports = new Stats();
         Stats logs = new Stats();
@@ -91,14 +96,19 @@ public final class FleetLoad {
             byte[] body = fleet.report(agent);
             bodyBytes.addAndGet(body.length);
             String key = Fleet.key(agent);
-            workers.execute(() -> send(host, port, "/api/clients/status", key, body, due, measured ? reports : null, reports));
+            workers.execute(() -> send(host, port, agent, "/api/clients/status", key, body, due, measured ? reports : null, reports));
             if (ThreadLocalRandom.current().nextDouble(100) < logPercent) {
                 byte[] batch = fleet.logBatch(agent);
-                workers.execute(() -> send(host, port, "/api/clients/logs", key, batch, due, measured ? logs : null, logs));
+                workers.execute(() -> send(host, port, agent, "/api/clients/logs", key, batch, due, measured ? logs : null, logs));
             }
         }
         sleepUntil(windowEnd);
         Cpu cpuEnd = Cpu.read(serverPid, postmasterPid);
+        long serverRssKb = rssKb(serverPid);
+        int openConnections = 0;
+        for (int i = 0; i < agents; i++) {
+            openConnections += open.get(i) == null ? 0 : 1;
+        }
         workers.shutdown();
         workers.awaitTermination(60, TimeUnit.SECONDS);
         double seconds = (cpuEnd.nanos - cpuStart.nanos) / 1e9;
@@ -110,6 +120,7 @@ public final class FleetLoad {
                         + "\"log_batches\":%d,\"log_failed\":%d,\"log_p50_ms\":%.2f,\"log_p99_ms\":%.2f,"
                         + "\"mean_report_bytes\":%.0f,\"server_cpu_pct\":%.2f,\"db_cpu_pct\":%.2f,"
                         + "\"server_user_pct\":%.2f,\"server_sys_pct\":%.2f,\"generator_cpu_pct\":%.2f,"
+                        + "\"connections\":\"%s\",\"open_at_end\":%d,\"server_rss_mb\":%.1f,"
                         + "\"minutes\":\"%s\",\"first_error\":\"%s\"}%n",
                 agents, seconds, reports.count(), reports.count() / seconds, reports.failed.get(),
                 reports.percentile(0.50), reports.percentile(0.99), reports.percentile(1.0),
@@ -119,21 +130,33 @@ public final class FleetLoad {
                 100 * (cpuEnd.db - cpuStart.db) / TICKS / seconds,
                 100 * (cpuEnd.serverUser - cpuStart.serverUser) / TICKS / seconds,
                 100 * (cpuEnd.server - cpuEnd.serverUser - cpuStart.server + cpuStart.serverUser) / TICKS / seconds,
-                100 * generatorCpu / elapsedTotal, String.join(" | ", minutes),
+                100 * generatorCpu / elapsedTotal, NEW_CONNECTIONS ? "new per request" : "kept per agent",
+                openConnections, serverRssKb / 1024.0, String.join(" | ", minutes),
                 Stats.firstError == null ? "" : Stats.firstError.replace("\"", "'"));
     }
 
-    private static void send(String host, int port, String path, String key, byte[] body, long due,
+    /**
+     * Sends one request on the agent's kept connection, or a new one. A kept connection the server
+     * has closed fails before any answer; like the JDK client genba-agent uses, that request is
+     * sent once more on a new connection.
+     */
+    private static void send(String host, int port, int agent, String path, String key, byte[] body, long due,
                              Stats measured, Stats counts) {
-        Socket socket = KEEP_ALIVE ? OPEN.get() : null;
+        Socket socket = NEW_CONNECTIONS ? null : open.getAndSet(agent, null);
         try {
+            int status;
             if (socket == null) {
-                socket = new Socket();
-                socket.connect(new InetSocketAddress(host, port), 10_000);
-                socket.setTcpNoDelay(true);
-                socket.setSoTimeout(30_000);
+                socket = connect(host, port);
+                status = post(socket, host, path, key, body);
+            } else {
+                try {
+                    status = post(socket, host, path, key, body);
+                } catch (IOException stale) {
+                    socket.close();
+                    socket = connect(host, port);
+                    status = post(socket, host, path, key, body);
+                }
             }
-            int status = post(socket, host, path, key, body);
             long latency = System.nanoTime() - due;
             if (status == 200) {
                 counts.ok.incrementAndGet();
@@ -143,14 +166,11 @@ public final class FleetLoad {
             } else {
                 counts.fail("HTTP " + status + " on " + path);
             }
-            if (KEEP_ALIVE) {
-                OPEN.set(socket);
-            } else {
+            if (NEW_CONNECTIONS || !open.compareAndSet(agent, null, socket)) {
                 socket.close();
             }
         } catch (IOException | RuntimeException e) {
             counts.fail(e + " on " + path);
-            OPEN.remove();
             try {
                 if (socket != null) {
                     socket.close();
@@ -161,10 +181,31 @@ public final class FleetLoad {
         }
     }
 
+    private static Socket connect(String host, int port) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress(host, port), 10_000);
+        socket.setTcpNoDelay(true);
+        socket.setSoTimeout(30_000);
+        return socket;
+    }
+
+    private static long rssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // reported as 0
+        }
+        return 0;
+    }
+
     private static int post(Socket socket, String host, String path, String key, byte[] body) throws IOException {
         OutputStream out = socket.getOutputStream();
         byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n"
-                + (KEEP_ALIVE ? "" : "Connection: close\r\n") + "x-client-key: " + key + "\r\nContent-Length: " + body.length + "\r\n\r\n")
+                 + (NEW_CONNECTIONS ? "Connection: close\r\n" : "") + "x-client-key: " + key + "\r\nContent-Length: " + body.length + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
         byte[] request = Arrays.copyOf(head, head.length + body.length);
         System.arraycopy(body, 0, request, head.length, body.length);

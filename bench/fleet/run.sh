@@ -7,9 +7,9 @@
 # 1. starts `genba server` on a fresh data directory (embedded PostgreSQL, fsync on), registers
 #    10,000 devices (one INSERT: keys stored as SHA-256, as `genba clients add` stores them) and
 #    loads 1,000,000 log lines of 1,000 of them over the last 30 days (logs.sql), then VACUUM ANALYZE;
-# 2. report load: 10,000 agents each POST a status report every 60 s (167/s, spread evenly, one
-#    TCP connection per report like a real agent after a minute of silence), about 1 % of them also a
-#    5-line log batch (FleetLoad.java). One warm-up minute, then MINUTES measured: CPU of the server
+# 2. report load: 10,000 agents each POST a status report every 60 s (167/s, spread evenly, each
+#    agent keeping its TCP connection as genba-agent does; FLEET_NEW_CONNECTIONS=1 for one connection
+#    per request), about 1 % of them also a 5-line log batch (FleetLoad.java). One warm-up minute, then MINUTES measured: CPU of the server
 #    JVM and of all PostgreSQL processes (from /proc, incl. exited backends via the postmaster's
 #    cutime/cstime), p50/p99/max latency, failures;
 #    baseline: pgbench at the same rate with the same two statements (status.sql, logbatch.sql)
@@ -23,7 +23,7 @@
 #
 # Environment: GENBA_JAR (default genba-server/target/genba-server.jar), GENBA_BENCH_PORT (18750),
 # FLEET_AGENTS (10000), FLEET_LOG_LINES (1000000), GENBA_BENCH_WEB=1, FLEET_KEEP=1 (keep the data
-# directory for inspection).
+# directory for inspection), FLEET_NEW_CONNECTIONS=1.
 set -euo pipefail
 
 MINUTES=${1:-10}

@@ -24,6 +24,16 @@ import org.slf4j.LoggerFactory;
 public final class HttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
 
+    /**
+     * How long a client may keep an idle connection, told to it in the {@code Keep-Alive} header.
+     * Longer than an agent's minute between reports, so a fleet's agents keep their connections
+     * instead of opening one per report; the JDK client an agent uses keeps a connection only 5 s
+     * unless the server says otherwise.
+     */
+    static final Duration KEEP_ALIVE = Duration.ofSeconds(75);
+    /** The server closes an idle connection later than it told the client, so a client never sends on a closing one. */
+    static final Duration IDLE_TIMEOUT = KEEP_ALIVE.plusSeconds(15);
+
     private final Javalin app;
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -33,9 +43,13 @@ public final class HttpServer implements AutoCloseable {
             // No acceptor thread: the selector takes new connections itself. An agent opens a
             // connection per report, and each hand-over between threads costs more than the accept.
             config.jetty.addConnector((server, http) -> {
+                // Jetty builds a header cache of ~20 KB per connection after its first request; with
+                // thousands of agents keeping their connections that is hundreds of MB for nothing.
+                http.setHeaderCacheSize(0);
                 ServerConnector connector = new ServerConnector(server, 0, 1, new HttpConnectionFactory(http));
                 connector.setHost(host);
                 connector.setPort(port);
+                connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
                 return connector;
             });
             QueuedThreadPool threads = new QueuedThreadPool(maxThreads, 4);
@@ -82,6 +96,10 @@ public final class HttpServer implements AutoCloseable {
     private void enter(Context ctx) {
         inFlight.incrementAndGet();
         RequestIds.assign(ctx);
+        if (!draining.get() && !"close".equalsIgnoreCase(ctx.header("Connection"))) {
+            ctx.header("Connection", "keep-alive");
+            ctx.header("Keep-Alive", "timeout=" + KEEP_ALIVE.toSeconds());
+        }
         if (draining.get()) {
             ctx.header("Retry-After", "5");
             throw ApiException.unavailable("server is shutting down; retry shortly");

@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.genba.server.testing.Scans;
 import dev.genba.server.testing.TestPostgres;
 import dev.genba.server.testing.TestServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.Map;
@@ -71,5 +76,49 @@ class HealthTest {
             assertThat(hugeHeader.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
             assertThat(hugeHeader.body()).contains("\"error\":\"http_431\"").doesNotContain("<html");
         }
+    }
+
+    @Test
+    void a_client_keeps_its_connection_between_requests_and_is_told_for_how_long() throws Exception {
+        try (TestServer server = TestServer.start(); Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            InputStream in = socket.getInputStream();
+            for (int request = 1; request <= 2; request++) {
+                socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: genba\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String head = readHead(in);
+                assertThat(head).as("answer %d on the same connection", request).startsWith("HTTP/1.1 200")
+                        .containsIgnoringCase("Keep-Alive: timeout=75").doesNotContainIgnoringCase("Connection: close");
+                in.readNBytes(contentLength(head));
+            }
+
+            socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: genba\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String head = readHead(in);
+            assertThat(head).startsWith("HTTP/1.1 200").containsIgnoringCase("Connection: close")
+                    .doesNotContainIgnoringCase("Keep-Alive");
+            in.readNBytes(contentLength(head));
+            assertThat(in.read()).as("the server closes the connection the client asked to close").isEqualTo(-1);
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("connection closed after " + head.toString(StandardCharsets.US_ASCII));
+            }
+            head.write(c);
+        }
+        return head.toString(StandardCharsets.US_ASCII);
+    }
+
+    private static int contentLength(String head) {
+        for (String line : head.split("\r\n")) {
+            if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                return Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return 0;
     }
 }
