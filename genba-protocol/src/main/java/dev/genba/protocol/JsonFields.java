@@ -2,7 +2,6 @@ package dev.genba.protocol;
 
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
@@ -143,7 +142,7 @@ public final class JsonFields {
             return null;
         }
         try {
-            return OffsetDateTime.parse(text).toInstant();
+            return Timestamps.parse(text);
         } catch (DateTimeParseException e) {
             throw ProtocolException.invalidField(path(name), path(name)
                     + " must be an ISO-8601 timestamp with a time zone, like 2025-02-20T10:15:03Z, got \""
