@@ -12,6 +12,7 @@ import dev.genba.agent.delivery.LatencyStore;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.intake.IntakeServer;
 import dev.genba.agent.intake.ScanIntake;
+import dev.genba.agent.logs.AgentLog;
 import dev.genba.agent.logs.JournalCursor;
 import dev.genba.agent.logs.JournalTail;
 import dev.genba.agent.logs.LogBuffer;
@@ -30,14 +31,13 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 
 /**
  * {@code genba-agent run}: every component wired by hand, started in dependency order and
  * stopped in reverse. Intake stops first, so nothing is acknowledged that is not committed.
  */
 public final class GenbaAgent implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(GenbaAgent.class.getName());
+    private static final AgentLog LOG = AgentLog.of(GenbaAgent.class);
     private static final long FIRST_STATUS_DELAY_MS = 5_000;
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
@@ -46,7 +46,7 @@ public final class GenbaAgent implements AutoCloseable {
     private GenbaAgent() {
     }
 
-    /** Starts everything; {@code logs} also receives the agent's own warnings (see ConsoleFormat). */
+    /** Starts everything; under {@code run}, {@code logs} also receives the agent's own warnings (see AgentLog). */
     public static GenbaAgent start(AgentFileConfig file, LogBuffer logs, Clock clock) {
         return start(file, logs, clock, Path.of("/"));
     }
@@ -81,14 +81,12 @@ public final class GenbaAgent implements AutoCloseable {
         delivery.start();
         started.push(delivery);
 
-        // One thread for the periodic jobs and the intake's commit timeouts: the jobs run a minute
-        // or more apart and a timeout may fire a little late; every thread costs RSS.
+        // One thread for the periodic jobs: they run seconds to minutes apart, and every thread costs RSS.
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "agent-jobs");
             thread.setDaemon(true);
             return thread;
         });
-        scheduler.setRemoveOnCancelPolicy(true);
         started.push(() -> {
             scheduler.shutdownNow();
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
@@ -96,7 +94,7 @@ public final class GenbaAgent implements AutoCloseable {
 
         GroupCommitter committer = new GroupCommitter(outbox, () -> destinationsFor(settings), delivery::newScans, clock);
         started.push(committer);
-        intake = IntakeServer.start(file.intakePort(), new ScanIntake(file.clientId(), clock), committer, scheduler);
+        intake = IntakeServer.start(file.intakePort(), new ScanIntake(file.clientId(), clock), committer);
         started.push(intake);
 
         ConfigPoller poller = new ConfigPoller(settings, configStore, http, contact);
@@ -141,7 +139,7 @@ public final class GenbaAgent implements AutoCloseable {
             try {
                 started.pop().close();
             } catch (Exception e) {
-                LOG.warning("while stopping: " + e.getMessage());
+                LOG.warn("while stopping: " + e.getMessage());
             }
         }
     }

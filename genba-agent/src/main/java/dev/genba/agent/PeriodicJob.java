@@ -1,18 +1,17 @@
 package dev.genba.agent;
 
+import dev.genba.agent.logs.AgentLog;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * A job run again and again with the interval read anew each time, so an interval changed by
  * the server applies from the next run without a restart. A failing run is logged, never fatal.
  */
 final class PeriodicJob {
-    private static final Logger LOG = Logger.getLogger(PeriodicJob.class.getName());
+    private static final AgentLog LOG = AgentLog.of(PeriodicJob.class);
 
     interface Work {
         void run() throws Exception;
@@ -41,7 +40,7 @@ final class PeriodicJob {
             Thread.currentThread().interrupt();
             return;
         } catch (Exception e) {
-            LOG.log(Level.WARNING, name + " failed and runs again later: " + e.getMessage(), e);
+            LOG.warn(name + " failed and runs again later: " + e.getMessage(), e);
         }
         try {
             scheduler.schedule(this::runAndReschedule, intervalMs.getAsLong(), TimeUnit.MILLISECONDS);

@@ -70,4 +70,27 @@ class AgentProcessTest {
             server.close();
         }
     }
+
+    @Test
+    void the_agent_keeps_its_connection_to_the_server_between_polls() throws Exception {
+        // Polls 8 s apart with nothing in between: the JDK alone drops an idle connection after 5 s
+        // and opens a new one for every poll, and a fleet's server would set up a connection per request.
+        FakeGenbaServer server = new FakeGenbaServer();
+        Path config = TestConfig.write(directory, server.url(), AgentProcesses.freePort(),
+                "\"config_poll_interval_s\": 8, \"status_interval_s\": 3600, \"log_flush_interval_s\": 3600");
+        Process agent = AgentProcesses.start(config);
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> configPolls(server).size() >= 3);
+            List<String> polls = configPolls(server);
+            assertThat(polls.stream().distinct()).as("requests, each with the client port it came from: %s",
+                    server.connections()).hasSize(1);
+        } finally {
+            agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            server.close();
+        }
+    }
+
+    private static List<String> configPolls(FakeGenbaServer server) {
+        return server.connections().stream().filter(request -> request.startsWith("GET /api/v1/agent/config")).toList();
+    }
 }

@@ -3,7 +3,7 @@ package dev.genba.agent.cli;
 import dev.genba.agent.AgentException;
 import dev.genba.agent.AgentVersion;
 import dev.genba.agent.config.ConfigException;
-import dev.genba.agent.logs.ConsoleFormat;
+import dev.genba.agent.logs.AgentLog;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine;
@@ -31,7 +31,7 @@ public final class AgentCli implements Runnable {
 
     /** Runs one command line; tests call this instead of {@link #main} to read the exit code. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        ConsoleFormat.installQuiet();
+        AgentLog.errorsOnly();
         CommandLine commandLine = new CommandLine(new AgentCli());
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setOut(out);

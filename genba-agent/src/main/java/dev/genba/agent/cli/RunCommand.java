@@ -1,9 +1,9 @@
 package dev.genba.agent.cli;
 
 import dev.genba.agent.GenbaAgent;
+import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.config.AgentFileConfig;
-import dev.genba.agent.logs.AgentLogHandler;
-import dev.genba.agent.logs.ConsoleFormat;
+import dev.genba.agent.logs.AgentLog;
 import dev.genba.agent.logs.LogBuffer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -45,7 +45,7 @@ final class RunCommand implements Callable<Integer> {
     /** {@code run} as picocli would run it, errors reported the same way. */
     static int runWithoutParser(Path configFile, PrintWriter err) {
         try {
-            ConsoleFormat.installQuiet();
+            AgentLog.errorsOnly();
             return run(ConfigOption.load(configFile));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -57,7 +57,8 @@ final class RunCommand implements Callable<Integer> {
 
     private static int run(AgentFileConfig file) throws InterruptedException {
         LogBuffer logs = new LogBuffer(file.logBufferLines());
-        ConsoleFormat.install(new AgentLogHandler(logs));
+        AgentLog.toConsoleAndShipping(logs);
+        AgentHttp.keepConnections();
         GenbaAgent agent = GenbaAgent.start(file, logs, Clock.systemUTC());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

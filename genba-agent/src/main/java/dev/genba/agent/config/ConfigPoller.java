@@ -3,20 +3,19 @@ package dev.genba.agent.config;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.http.HttpAnswer;
 import dev.genba.agent.http.NoAnswer;
+import dev.genba.agent.logs.AgentLog;
 import dev.genba.protocol.Json;
 import dev.genba.protocol.ProtocolException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Asks the server for this device's configuration with {@code If-None-Match}; a new one is
  * saved to disk first and then applied, so what runs is always what a restart would load.
  */
 public final class ConfigPoller {
-    private static final Logger LOG = Logger.getLogger(ConfigPoller.class.getName());
+    private static final AgentLog LOG = AgentLog.of(ConfigPoller.class);
 
     private final LiveSettings settings;
     private final ConfigStore store;
@@ -66,11 +65,11 @@ public final class ConfigPoller {
             }
             return Result.CHANGED;
         } catch (ProtocolException e) {
-            LOG.warning("ignored the configuration from " + url + " and kept version "
+            LOG.warn("ignored the configuration from " + url + " and kept version "
                     + settings.current().configVersion() + ": " + e.getMessage());
             return Result.FAILED;
         } catch (UncheckedIOException e) {
-            LOG.log(Level.WARNING, "kept the previous configuration: " + e.getMessage());
+            LOG.warn("kept the previous configuration: " + e.getMessage());
             return Result.FAILED;
         }
     }

@@ -1,5 +1,6 @@
 package dev.genba.agent.config;
 
+import dev.genba.agent.logs.AgentLog;
 import dev.genba.protocol.Json;
 import dev.genba.protocol.ProtocolException;
 import java.io.IOException;
@@ -13,14 +14,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.logging.Logger;
 
 /**
  * Keeps the last configuration received from the server in {@code state_dir/config.json}, so an
  * agent that starts while the server is away works with what it was last told.
  */
 public final class ConfigStore {
-    private static final Logger LOG = Logger.getLogger(ConfigStore.class.getName());
+    private static final AgentLog LOG = AgentLog.of(ConfigStore.class);
 
     private final Path file;
 
@@ -42,7 +42,7 @@ public final class ConfigStore {
             }
             throw ProtocolException.invalidJson("it holds no \"config\" object");
         } catch (IOException | ProtocolException | ClassCastException e) {
-            LOG.warning("ignored the saved server configuration " + file + " (" + e.getMessage()
+            LOG.warn("ignored the saved server configuration " + file + " (" + e.getMessage()
                     + "); using the config file until the server sends a new one");
             return Optional.empty();
         }

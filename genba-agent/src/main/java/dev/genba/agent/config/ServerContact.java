@@ -1,10 +1,10 @@
 package dev.genba.agent.config;
 
+import dev.genba.agent.logs.AgentLog;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Logger;
 
 /**
  * Whether the Genba server answered the last call, and the last problem if any; a change is
@@ -14,7 +14,7 @@ public final class ServerContact {
     public record State(boolean reachable, Instant since, String problem) {
     }
 
-    private static final Logger LOG = Logger.getLogger(ServerContact.class.getName());
+    private static final AgentLog LOG = AgentLog.of(ServerContact.class);
     private static final String NOT_CONTACTED = "not contacted yet";
 
     private final Clock clock;
@@ -41,7 +41,7 @@ public final class ServerContact {
         }
         state.set(new State(reachable, clock.instant(), problem));
         if (problem != null) {
-            LOG.warning("server problem: " + problem);
+            LOG.warn("server problem: " + problem);
         } else if (previous.problem() != null && !previous.problem().equals(NOT_CONTACTED)) {
             LOG.info("the server answers again");
         }

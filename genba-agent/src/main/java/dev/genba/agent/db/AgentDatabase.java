@@ -33,6 +33,7 @@ public final class AgentDatabase implements AutoCloseable {
             throw new DatabaseException("cannot create the state directory " + file.toAbsolutePath().getParent()
                     + " (" + e.getMessage() + "): create it and give the agent's user write access", e);
         }
+        SqliteLibrary.useCopyIn(file.toAbsolutePath().getParent());
         SQLiteConfig config = new SQLiteConfig();
         // WAL with synchronous=FULL: every commit is fsynced to the WAL before it returns, so an
         // acknowledged scan survives a power cut (NORMAL in WAL mode may lose the last commits).

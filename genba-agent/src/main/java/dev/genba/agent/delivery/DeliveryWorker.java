@@ -2,6 +2,7 @@ package dev.genba.agent.delivery;
 
 import dev.genba.agent.config.AgentSettings;
 import dev.genba.agent.config.LiveSettings;
+import dev.genba.agent.logs.AgentLog;
 import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.OutboxEntry;
 import dev.genba.agent.outbox.OutboxStore;
@@ -10,15 +11,13 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Delivers one destination's outbox in FIFO order, forever: one batch in flight at a time, retried
  * with {@link RetryBackoff} while the destination fails, so a scan behind a failing one never overtakes it.
  */
 final class DeliveryWorker implements Runnable {
-    private static final Logger LOG = Logger.getLogger(DeliveryWorker.class.getName());
+    private static final AgentLog LOG = AgentLog.of(DeliveryWorker.class);
     static final int MAX_BATCH = 1000;
     static final long MAX_BATCH_BYTES = 3L * 1024 * 1024;
     /** Scans the `scan` command writes from another process are picked up within this time. */
@@ -111,7 +110,7 @@ final class DeliveryWorker implements Runnable {
                 }
             } catch (RuntimeException e) {
                 // the database is unusable for a moment (disk full, locked too long): retry later, never exit
-                LOG.log(Level.SEVERE, destination.key() + " delivery: " + e.getMessage(), e);
+                LOG.error(destination.key() + " delivery: " + e.getMessage(), e);
                 pause(backoff.nextDelayMs(1, 1_000, maxBackoffMs), false);
             }
         }
@@ -177,7 +176,7 @@ final class DeliveryWorker implements Runnable {
         }
         outbox.settle(destination, endpoint, outcome.delivered(), outcome.rejected(), clock.instant());
         for (Rejection rejection : outcome.rejected()) {
-            LOG.warning(destination.key() + " refused a scan for good; it is kept in the dead letters"
+            LOG.warn(destination.key() + " refused a scan for good; it is kept in the dead letters"
                     + " (see `genba-agent status`): " + rejection.reason());
         }
     }
@@ -186,7 +185,7 @@ final class DeliveryWorker implements Runnable {
         failing = true;
         if (!Objects.equals(error, lastError)) {
             lastError = error;
-            LOG.warning(destination.key() + " delivery failed, scans stay in the outbox and are retried: " + error);
+            LOG.warn(destination.key() + " delivery failed, scans stay in the outbox and are retried: " + error);
             outbox.recordError(destination, endpoint, error, clock.instant());
         }
     }

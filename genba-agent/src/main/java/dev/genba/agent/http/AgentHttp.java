@@ -1,21 +1,51 @@
 package dev.genba.agent.http;
 
+import dev.genba.agent.intake.ScanIds;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.HttpURLConnection;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
+import java.net.SocketException;
 import java.net.URL;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * HTTP calls to servers with {@link HttpURLConnection}: the JDK's HttpClient costs ~18 MB more
  * RSS, too much for a Pi Zero. Every request carries the client key and a fresh {@code X-Request-Id}.
  * An {@link IOException} means no answer (connection refused, timeout, reset).
+ *
+ * <p>Connections are kept between requests ({@link #keepConnections}), so an agent that reports
+ * every minute does not make the server set up a TCP connection each time. A kept connection the
+ * server has closed meanwhile (it restarted, or its idle timeout is shorter) fails before any
+ * answer; such a POST is sent once more on a new connection. The agent's POSTs are safe to repeat:
+ * scans and status samples are stored once by their ids, and a log batch is repeated only when the
+ * server dropped the connection without answering (a server killed after storing it and before
+ * answering would get its lines twice, as with any later retry).
  */
 public final class AgentHttp {
     private static final int MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+    /** The JDK's property for how long an idle connection is kept when the server does not say (its default is 5 s). */
+    static final String KEEP_ALIVE_PROPERTY = "http.keepAlive.time.server";
+    /**
+     * Longer than the minute between status reports (the config poll comes every 30 s) and shorter
+     * than the 90 s after which a Genba server closes an idle connection.
+     */
+    static final int KEEP_ALIVE_SECONDS = 75;
+
+    /**
+     * Keeps idle connections {@value #KEEP_ALIVE_SECONDS} s instead of the JDK's 5 s, unless the
+     * operator set {@code -Dhttp.keepAlive.time.server}. Call before the first request: the JDK
+     * reads the setting once.
+     */
+    public static void keepConnections() {
+        if (System.getProperty(KEEP_ALIVE_PROPERTY) == null) {
+            System.setProperty(KEEP_ALIVE_PROPERTY, Integer.toString(KEEP_ALIVE_SECONDS));
+        }
+    }
 
     private final String clientKey;
     private final String userAgent;
@@ -33,7 +63,7 @@ public final class AgentHttp {
         long started = System.nanoTime();
         HttpURLConnection connection = open("GET", url, timeoutMs);
         headers.forEach(connection::setRequestProperty);
-        return new PendingAnswer(connection, started).answer();
+        return new PendingAnswer(connection, started, null).answer();
     }
 
     /**
@@ -43,6 +73,37 @@ public final class AgentHttp {
      */
     public PendingAnswer startPost(String url, long length, int timeoutMs, BodyWriter body) throws IOException {
         long started = System.nanoTime();
+        PostRequest request = new PostRequest(url, length, timeoutMs, body);
+        HttpURLConnection connection;
+        try {
+            connection = send(request);
+        } catch (IOException e) {
+            if (!closedUnanswered(e)) {
+                throw e;
+            }
+            connection = send(request);
+            return new PendingAnswer(connection, started, null);
+        }
+        return new PendingAnswer(connection, started, request);
+    }
+
+    private record PostRequest(String url, long length, int timeoutMs, BodyWriter body) {
+    }
+
+    /**
+     * A connection that was closed or reset without an answer: what a kept connection the server
+     * has dropped gives. Refused connections and timeouts are not: the server is away or busy.
+     */
+    static boolean closedUnanswered(IOException e) {
+        return e instanceof SocketException && !(e instanceof ConnectException) && !(e instanceof NoRouteToHostException)
+                && !(e instanceof PortUnreachableException);
+    }
+
+    private HttpURLConnection send(PostRequest request) throws IOException {
+        String url = request.url();
+        long length = request.length();
+        int timeoutMs = request.timeoutMs();
+        BodyWriter body = request.body();
         HttpURLConnection connection = open("POST", url, timeoutMs);
         try {
             connection.setRequestProperty("Content-Type", "application/json");
@@ -51,7 +112,7 @@ public final class AgentHttp {
             try (OutputStream out = connection.getOutputStream()) {
                 body.writeTo(out);
             }
-            return new PendingAnswer(connection, started);
+            return connection;
         } catch (IOException e) {
             // a failed connection must not be kept for reuse by the keep-alive cache
             connection.disconnect();
@@ -67,7 +128,7 @@ public final class AgentHttp {
         connection.setInstanceFollowRedirects(false);
         connection.setUseCaches(false);
         connection.setRequestProperty("x-client-key", clientKey);
-        connection.setRequestProperty("X-Request-Id", UUID.randomUUID().toString());
+        connection.setRequestProperty("X-Request-Id", ScanIds.newId(System.currentTimeMillis()).toString());
         connection.setRequestProperty("User-Agent", userAgent);
         connection.setRequestProperty("Accept", "application/json");
         return connection;
@@ -80,13 +141,16 @@ public final class AgentHttp {
     }
 
     /** A request that has been sent; its answer is read on demand. */
-    public static final class PendingAnswer {
-        private final HttpURLConnection connection;
+    public final class PendingAnswer {
+        private HttpURLConnection connection;
         private final long started;
+        /** The POST to send once more if the connection closes unanswered; null once it was. */
+        private PostRequest resend;
 
-        private PendingAnswer(HttpURLConnection connection, long started) {
+        private PendingAnswer(HttpURLConnection connection, long started, PostRequest resend) {
             this.connection = connection;
             this.started = started;
+            this.resend = resend;
         }
 
         /** Waits for the answer (at most the read timeout) and reads it fully. */
@@ -98,7 +162,13 @@ public final class AgentHttp {
                 return new HttpAnswer(status, answer, connection.getHeaderField("ETag"), elapsedMs);
             } catch (IOException e) {
                 connection.disconnect();
-                throw e;
+                if (resend == null || !closedUnanswered(e)) {
+                    throw e;
+                }
+                PostRequest request = resend;
+                resend = null;
+                connection = send(request);
+                return answer();
             }
         }
     }

@@ -1,7 +1,5 @@
 package dev.genba.agent.intake;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.genba.agent.AgentException;
 import dev.genba.agent.db.DatabaseException;
 import dev.genba.agent.outbox.GroupCommitter;
@@ -9,23 +7,24 @@ import dev.genba.agent.outbox.OutboxFullException;
 import dev.genba.agent.outbox.QueuedScan;
 import dev.genba.protocol.Json;
 import dev.genba.protocol.ProtocolException;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.util.Arrays;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -33,172 +32,227 @@ import java.util.concurrent.TimeoutException;
  * {@code POST http://127.0.0.1:8510/scans}: the scanner app's way in. Bound to the loopback
  * address only. Answers 202 only once the scan is committed to the outbox; 503 when it cannot be
  * (outbox full, disk full) — the app keeps the scan and sends it again.
+ *
+ * <p>Plain sockets and one thread per open connection instead of the JDK's HTTP server, whose
+ * selector, dispatcher and timer threads and ~170 classes stayed in memory for the agent's lifetime
+ * (docs/PERFORMANCE.md, "Agent"). A scanner app keeps one connection, so a quiet agent has just the
+ * accepting thread; a connection idle for {@value #IDLE_TIMEOUT_MS} ms is closed and its thread ends.
+ * Each thread waits for the group commit, which writes the scans of all waiting connections at once.
  */
 public final class IntakeServer implements AutoCloseable {
     // 1000 scans are ~300 KB; a larger body parsed at once would crowd a 24 MB heap.
     private static final int MAX_BODY_BYTES = 1024 * 1024;
     private static final long COMMIT_WAIT_S = 30;
-    // Handlers never wait for a commit, so two threads keep both cores of a Pi busy; each more costs RSS.
-    private static final int THREADS = 2;
+    // More connections wait in the listen backlog until one closes: a thread each costs RSS.
+    private static final int MAX_CONNECTIONS = 64;
+    private static final int IDLE_TIMEOUT_MS = 30_000;
+    private static final long STOP_WAIT_MS = 1_000;
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final ServerSocket listener;
     private final ScanIntake intake;
     private final GroupCommitter committer;
-    private final ScheduledExecutorService timeouts;
+    private final Semaphore connectionSlots = new Semaphore(MAX_CONNECTIONS);
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final Thread acceptor;
+    private volatile boolean stopping;
 
-    private IntakeServer(HttpServer server, ExecutorService executor, ScanIntake intake, GroupCommitter committer,
-                         ScheduledExecutorService timeouts) {
-        this.server = server;
-        this.executor = executor;
+    private IntakeServer(ServerSocket listener, ScanIntake intake, GroupCommitter committer) {
+        this.listener = listener;
         this.intake = intake;
         this.committer = committer;
-        this.timeouts = timeouts;
+        this.acceptor = new Thread(this::acceptLoop, "intake");
+        this.acceptor.setDaemon(true);
     }
 
-    /**
-     * @param timeouts runs the {@value #COMMIT_WAIT_S} s timeout of each waiting request (one shared
-     *                 thread instead of CompletableFuture's own); it should remove cancelled tasks,
-     *                 as nearly every timeout is cancelled by its commit
-     */
-    public static IntakeServer start(int port, ScanIntake intake, GroupCommitter committer,
-                                     ScheduledExecutorService timeouts) {
-        // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's
-        // delayed ACK, and every answer waits ~40 ms: that alone would cap one scanner at 25 scans/s.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
-        HttpServer server;
+    public static IntakeServer start(int port, ScanIntake intake, GroupCommitter committer) {
+        ServerSocket listener;
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+            listener = new ServerSocket(port, MAX_CONNECTIONS, InetAddress.getLoopbackAddress());
         } catch (BindException e) {
             throw new AgentException("port " + port + " on 127.0.0.1 is already in use: is another"
                     + " genba-agent running? (`systemctl status genba-agent`) or set intake_port", e);
         } catch (IOException e) {
             throw new AgentException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
         }
-        ExecutorService executor = Executors.newFixedThreadPool(THREADS, runnable -> {
-            Thread thread = new Thread(runnable, "intake");
-            thread.setDaemon(true);
-            return thread;
-        });
-        IntakeServer intakeServer = new IntakeServer(server, executor, intake, committer, timeouts);
-        server.setExecutor(executor);
-        server.createContext("/scans", intakeServer::handle);
-        server.start();
-        return intakeServer;
+        IntakeServer server = new IntakeServer(listener, intake, committer);
+        server.acceptor.start();
+        return server;
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return listener.getLocalPort();
     }
 
-    private void handle(HttpExchange exchange) {
-        String requestId = requestId(exchange);
-        try {
-            if (!"/scans".equals(exchange.getRequestURI().getPath())) {
-                respond(exchange, 404, error("not_found", "only POST /scans is served here", null, requestId), requestId);
+    private void acceptLoop() {
+        while (!stopping) {
+            try {
+                connectionSlots.acquire();
+            } catch (InterruptedException e) {
                 return;
             }
-            if (!"POST".equals(exchange.getRequestMethod())) {
-                exchange.getResponseHeaders().set("Allow", "POST");
-                respond(exchange, 405, error("method_not_allowed", "use POST /scans with a JSON scan", null, requestId),
-                        requestId);
-                return;
+            Socket socket;
+            try {
+                socket = listener.accept();
+            } catch (IOException e) {
+                connectionSlots.release();
+                pauseAfterFailedAccept(); // closed by close(), or out of file descriptors for a moment
+                continue;
             }
-            String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+            Connection connection = new Connection(socket);
+            connections.add(connection);
+            Thread thread = new Thread(connection::serve, "intake-connection");
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    private void pauseAfterFailedAccept() {
+        if (!stopping) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** An open connection from a scanner app, served by its own thread until it closes or idles out. */
+    private final class Connection {
+        private final Socket socket;
+        private volatile boolean busy;
+
+        Connection(Socket socket) {
+            this.socket = socket;
+        }
+
+        void serve() {
+            try (socket) {
+                // Without TCP_NODELAY an answer can wait for the client's delayed ACK (~40 ms).
+                socket.setTcpNoDelay(true);
+                socket.setSoTimeout(IDLE_TIMEOUT_MS);
+                InputStream in = new BufferedInputStream(socket.getInputStream(), 8192);
+                OutputStream out = socket.getOutputStream();
+                boolean open = true;
+                while (open && !stopping) {
+                    HttpRequest request;
+                    try {
+                        request = HttpRequest.read(in);
+                        if (request == null) {
+                            return;
+                        }
+                        busy = true;
+                        open = answer(request, in, out);
+                    } catch (HttpRequest.BadRequest e) {
+                        String requestId = newRequestId();
+                        write(out, e.status, error("bad_request", e.getMessage(), null, requestId), requestId, false, null);
+                        return;
+                    } finally {
+                        busy = false;
+                    }
+                }
+            } catch (IOException e) {
+                // the client went away or idled out; nothing was acknowledged on this request
+            } finally {
+                connections.remove(this);
+                connectionSlots.release();
+            }
+        }
+
+        /** Handles one request; false when the connection must close after it. */
+        private boolean answer(HttpRequest request, InputStream in, OutputStream out)
+                throws IOException, HttpRequest.BadRequest {
+            String requestId = requestId(request);
+            boolean keepAlive = request.keepAlive() && !stopping;
+            // Refused before its body is read: the unread body would be taken for the next request.
+            boolean closeIfRefused = !keepAlive || request.hasBody();
+            if (!"/scans".equals(request.path)) {
+                write(out, 404, error("not_found", "only POST /scans is served here", null, requestId), requestId,
+                        !closeIfRefused, null);
+                return !closeIfRefused;
+            }
+            if (!"POST".equals(request.method)) {
+                write(out, 405, error("method_not_allowed", "use POST /scans with a JSON scan", null, requestId), requestId,
+                        !closeIfRefused, "POST");
+                return !closeIfRefused;
+            }
+            String contentType = request.header("Content-Type");
             if (contentType != null && !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-                respond(exchange, 415, error("unsupported_media_type",
-                        "send the scan as Content-Type: application/json", null, requestId), requestId);
-                return;
+                write(out, 415, error("unsupported_media_type", "send the scan as Content-Type: application/json", null,
+                        requestId), requestId, !closeIfRefused, null);
+                return !closeIfRefused;
             }
-            byte[] body = readBody(exchange);
+            byte[] body = request.readBody(in, out, MAX_BODY_BYTES);
             if (body == null) {
-                respond(exchange, 413, error("too_large", "the body is larger than " + MAX_BODY_BYTES / (1024 * 1024)
+                write(out, 413, error("too_large", "the body is larger than " + MAX_BODY_BYTES / (1024 * 1024)
                         + " MiB; send at most " + ScanIntake.MAX_SCANS_PER_REQUEST + " scans per request", null,
-                        requestId), requestId);
-                return;
+                        requestId), requestId, false, null);
+                return false;
             }
             List<QueuedScan> scans;
             try {
                 scans = intake.read(body);
             } catch (ProtocolException e) {
-                respond(exchange, 400, error(e.error(), e.getMessage(), e.field(), requestId), requestId);
-                return;
+                write(out, 400, error(e.error(), e.getMessage(), e.field(), requestId), requestId, keepAlive, null);
+                return keepAlive;
             }
-            // The answer is sent when the group commit completes, not by this thread: a few intake
-            // threads then serve many waiting scanners, and more scans share each fsync.
-            CompletableFuture<Void> committed = committer.submit(scans);
-            ScheduledFuture<?> timeout = timeouts.schedule(
-                    () -> committed.completeExceptionally(new TimeoutException()), COMMIT_WAIT_S, TimeUnit.SECONDS);
-            committed.whenCompleteAsync((done, failure) -> {
-                timeout.cancel(false);
-                answer(exchange, scans, failure, requestId);
-            }, executor);
-        } catch (IOException | RuntimeException e) {
-            exchange.close();
+            Map<String, Object> answer = commit(scans, requestId);
+            write(out, answer.containsKey("error") ? 503 : 202, answer, requestId, keepAlive, null);
+            return keepAlive;
         }
     }
 
-    private void answer(HttpExchange exchange, List<QueuedScan> scans, Throwable failure, String requestId) {
+    /** Waits for the group commit: the 202 is written only once the scans are on disk. */
+    private Map<String, Object> commit(List<QueuedScan> scans, String requestId) {
         try {
-            if (failure == null) {
-                Map<String, Object> accepted = new LinkedHashMap<>();
-                if (scans.size() == 1) {
-                    accepted.put("scan_id", scans.get(0).scanId());
-                } else {
-                    accepted.put("scan_ids", scans.stream().map(QueuedScan::scanId).toList());
-                }
-                accepted.put("status", "queued");
-                accepted.put("request_id", requestId);
-                respond(exchange, 202, accepted, requestId);
-            } else {
-                respond(exchange, 503, error("outbox_unavailable", unavailable(failure), null, requestId), requestId);
-            }
-        } catch (IOException e) {
-            exchange.close();
+            committer.submit(scans).get(COMMIT_WAIT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return error("outbox_unavailable", unavailable(e.getCause()), null, requestId);
+        } catch (TimeoutException e) {
+            return error("outbox_unavailable", "the outbox did not confirm the write within " + COMMIT_WAIT_S
+                    + " s (disk too slow or busy): this scan was NOT accepted, send it again", null, requestId);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error("outbox_unavailable", "the agent is stopping: this scan was NOT accepted, send it again", null,
+                    requestId);
         }
+        Map<String, Object> accepted = new LinkedHashMap<>();
+        if (scans.size() == 1) {
+            accepted.put("scan_id", scans.get(0).scanId());
+        } else {
+            List<String> scanIds = new ArrayList<>(scans.size());
+            for (QueuedScan scan : scans) {
+                scanIds.add(scan.scanId());
+            }
+            accepted.put("scan_ids", scanIds);
+        }
+        accepted.put("status", "queued");
+        accepted.put("request_id", requestId);
+        return accepted;
     }
 
-    private static String unavailable(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+    private static String unavailable(Throwable cause) {
         if (cause instanceof OutboxFullException || cause instanceof DatabaseException) {
             return cause.getMessage();
-        }
-        if (cause instanceof TimeoutException) {
-            return "the outbox did not confirm the write within " + COMMIT_WAIT_S
-                    + " s (disk too slow or busy): this scan was NOT accepted, send it again";
         }
         return "the outbox could not be written (" + cause + "): this scan was NOT accepted, send it again";
     }
 
-    /** The body, or null when it is larger than allowed; read into one array of its declared length when known. */
-    private static byte[] readBody(HttpExchange exchange) throws IOException {
-        InputStream in = exchange.getRequestBody();
-        long declared = contentLength(exchange);
-        if (declared > MAX_BODY_BYTES) {
-            return null;
-        }
-        if (declared >= 0) {
-            byte[] body = new byte[(int) declared];
-            int read = in.readNBytes(body, 0, body.length);
-            return read == body.length ? body : Arrays.copyOf(body, read);
-        }
-        byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-        return body.length > MAX_BODY_BYTES ? null : body;
+    private static String requestId(HttpRequest request) {
+        String given = request.header("X-Request-Id");
+        return given != null && !given.isBlank() && given.length() <= 128 && printable(given) ? given : newRequestId();
     }
 
-    private static long contentLength(HttpExchange exchange) {
-        String value = exchange.getRequestHeaders().getFirst("Content-Length");
-        try {
-            return value == null ? -1 : Long.parseLong(value.strip());
-        } catch (NumberFormatException e) {
-            return -1;
+    private static boolean printable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) < 0x20 || text.charAt(i) > 0x7e) {
+                return false;
+            }
         }
+        return true;
     }
 
-    private static String requestId(HttpExchange exchange) {
-        String given = exchange.getRequestHeaders().getFirst("X-Request-Id");
-        return given != null && !given.isBlank() && given.length() <= 128 ? given : ScanIds.newId(System.currentTimeMillis()).toString();
+    private static String newRequestId() {
+        return ScanIds.newId(System.currentTimeMillis()).toString();
     }
 
     private static Map<String, Object> error(String error, String message, String field, String requestId) {
@@ -210,21 +264,79 @@ public final class IntakeServer implements AutoCloseable {
         return body;
     }
 
-    private static void respond(HttpExchange exchange, int status, Map<String, Object> body, String requestId)
-            throws IOException {
-        byte[] bytes = Json.writeBytes(body);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.getResponseHeaders().set("X-Request-Id", requestId);
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (exchange; OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
+    /** Head and body in one write, so the answer leaves in one packet. */
+    private static void write(OutputStream out, int status, Map<String, Object> body, String requestId, boolean keepAlive,
+                              String allow) throws IOException {
+        byte[] json = Json.writeBytes(body);
+        StringBuilder head = new StringBuilder(160).append("HTTP/1.1 ").append(status).append(' ').append(reason(status))
+                .append("\r\nContent-Type: application/json\r\nX-Request-Id: ").append(requestId)
+                .append("\r\nContent-Length: ").append(json.length).append("\r\n");
+        if (allow != null) {
+            head.append("Allow: ").append(allow).append("\r\n");
         }
+        if (!keepAlive) {
+            head.append("Connection: close\r\n");
+        }
+        byte[] headBytes = head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+        byte[] answer = new byte[headBytes.length + json.length];
+        System.arraycopy(headBytes, 0, answer, 0, headBytes.length);
+        System.arraycopy(json, 0, answer, headBytes.length, json.length);
+        out.write(answer);
+        out.flush();
     }
 
-    /** Stops accepting connections; requests in progress get up to a second to finish. */
+    private static String reason(int status) {
+        return switch (status) {
+            case 202 -> "Accepted";
+            case 400 -> "Bad Request";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 413 -> "Content Too Large";
+            case 415 -> "Unsupported Media Type";
+            case 431 -> "Request Header Fields Too Large";
+            case 501 -> "Not Implemented";
+            default -> "Service Unavailable";
+        };
+    }
+
+    private boolean anyBusy() {
+        for (Connection connection : connections) {
+            if (connection.busy) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Stops accepting connections; requests in progress get up to a second to be answered, then
+     * every connection is closed. Called before the group commit stops, so nothing is acknowledged
+     * that is not committed.
+     */
     @Override
     public void close() {
-        server.stop(1);
-        executor.shutdown();
+        stopping = true;
+        try {
+            listener.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        acceptor.interrupt();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MS);
+        while (System.nanoTime() < deadline && anyBusy()) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (Connection connection : connections) {
+            try {
+                connection.socket.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
     }
 }

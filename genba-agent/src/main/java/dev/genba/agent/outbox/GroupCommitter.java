@@ -1,6 +1,7 @@
 package dev.genba.agent.outbox;
 
 import dev.genba.agent.db.DatabaseException;
+import dev.genba.agent.logs.AgentLog;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,8 +10,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Group commit for intake: requests that arrive while a commit is running are written together
@@ -18,7 +17,7 @@ import java.util.logging.Logger;
  * completes only after its transaction is committed.
  */
 public final class GroupCommitter implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(GroupCommitter.class.getName());
+    private static final AgentLog LOG = AgentLog.of(GroupCommitter.class);
     private static final int MAX_GROUP = 512;
 
     private record Request(List<QueuedScan> scans, CompletableFuture<Void> committed) {
@@ -78,7 +77,7 @@ public final class GroupCommitter implements AutoCloseable {
         try {
             accepted = outbox.enqueueGroup(scans, destinations.get(), clock.instant());
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "could not write " + group.size() + " intake requests to the outbox: " + e.getMessage());
+            LOG.error("could not write " + group.size() + " intake requests to the outbox: " + e.getMessage());
             group.forEach(request -> request.committed().completeExceptionally(e));
             return;
         }

@@ -7,6 +7,7 @@ import dev.genba.agent.delivery.LatencyTracker;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.http.HttpAnswer;
 import dev.genba.agent.http.NoAnswer;
+import dev.genba.agent.logs.AgentLog;
 import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.DestinationStats;
 import dev.genba.agent.outbox.OutboxStore;
@@ -22,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
-import java.util.logging.Logger;
 
 /**
  * Builds the status report (Pi health + the agent's own state) and sends it to
@@ -30,7 +30,7 @@ import java.util.logging.Logger;
  * {@link StatusBacklog} and go out oldest first, each with its own {@code sampled_at}.
  */
 public final class StatusReporter {
-    private static final Logger LOG = Logger.getLogger(StatusReporter.class.getName());
+    private static final AgentLog LOG = AgentLog.of(StatusReporter.class);
     private static final int SENDS_PER_TICK = 200;
 
     private final LiveSettings settings;
@@ -126,7 +126,7 @@ public final class StatusReporter {
             }
             contact.answered("HTTP " + answer.status() + " from " + url + ": " + answer.errorSummary());
             if (answer.status() == 400 || answer.status() == 422) {
-                LOG.warning("the server refused a status report for good (" + answer.errorSummary() + "); it is dropped");
+                LOG.warn("the server refused a status report for good (" + answer.errorSummary() + "); it is dropped");
                 return SendResult.REFUSED;
             }
             return SendResult.RETRY_LATER;

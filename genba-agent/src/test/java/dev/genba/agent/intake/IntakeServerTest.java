@@ -8,18 +8,21 @@ import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.GroupCommitter;
 import dev.genba.agent.outbox.OutboxStore;
 import dev.genba.protocol.Json;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import java.net.Socket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,21 +35,19 @@ class IntakeServerTest {
     private GroupCommitter committer;
     private IntakeServer server;
     private OutboxStore outbox;
-    private final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor();
 
     private void start(long maxRows) {
         database = AgentDatabase.open(directory.resolve("outbox.db"));
         outbox = new OutboxStore(database, maxRows);
         committer = new GroupCommitter(outbox, () -> List.of(Destination.PRIMARY, Destination.MIRROR), () -> { },
                 Clock.systemUTC());
-        server = IntakeServer.start(0, new ScanIntake("HANDHELD-01", Clock.systemUTC()), committer, timeouts);
+        server = IntakeServer.start(0, new ScanIntake("HANDHELD-01", Clock.systemUTC()), committer);
     }
 
     @AfterEach
     void stop() {
         server.close();
         committer.close();
-        timeouts.shutdownNow();
         database.close();
     }
 
@@ -137,5 +138,158 @@ class IntakeServerTest {
         assertThat(full.status()).isEqualTo(503);
         assertThat((String) full.body().get("message")).contains("the outbox is full").contains("NOT accepted");
         assertThat(outbox.pendingTotal()).isEqualTo(1_000);
+    }
+
+    /** A scanner app's connection, written and read byte by byte as it goes over the wire. */
+    private static final class RawConnection implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+
+        RawConnection(int port) throws IOException {
+            socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(10_000);
+            in = new BufferedInputStream(socket.getInputStream());
+        }
+
+        void send(String text) throws IOException {
+            socket.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+        }
+
+        /** Status, headers (lower-case names) and body of the next answer. */
+        RawAnswer read() throws IOException {
+            String statusLine = line();
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (String header = line(); !header.isEmpty(); header = line()) {
+                int colon = header.indexOf(':');
+                headers.put(header.substring(0, colon).toLowerCase(Locale.ROOT), header.substring(colon + 1).trim());
+            }
+            int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+            String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
+            return new RawAnswer(Integer.parseInt(statusLine.split(" ")[1]), headers, body);
+        }
+
+        boolean closedByServer() throws IOException {
+            return in.read() < 0;
+        }
+
+        String line() throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            for (int b = in.read(); b != '\n'; b = in.read()) {
+                if (b < 0) {
+                    throw new IOException("closed after " + line);
+                }
+                if (b != '\r') {
+                    line.write(b);
+                }
+            }
+            return line.toString(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    private record RawAnswer(int status, Map<String, String> headers, String body) {
+    }
+
+    private static String scanPost(String tag, String extraHeaders) {
+        String json = "{\"payload\": {\"tag_id\": \"" + tag + "\", \"location\": \"L\"}}";
+        return "POST /scans HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+                + json.length() + "\r\n" + extraHeaders + "\r\n" + json;
+    }
+
+    @Test
+    void serves_one_scan_after_another_over_a_kept_connection_until_the_client_asks_to_close() throws IOException {
+        start(1_000);
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send(scanPost("A", "X-Request-Id: app-1\r\n"));
+            RawAnswer first = connection.read();
+            connection.send(scanPost("B", ""));
+            RawAnswer second = connection.read();
+            connection.send(scanPost("C", "Connection: close\r\n"));
+            RawAnswer last = connection.read();
+
+            assertThat(first.status()).isEqualTo(202);
+            assertThat(first.headers()).containsEntry("x-request-id", "app-1").containsEntry("content-type", "application/json")
+                    .doesNotContainKey("connection");
+            assertThat(object(Json.parse(first.body()))).containsEntry("request_id", "app-1").containsEntry("status", "queued");
+            assertThat(second.status()).isEqualTo(202);
+            assertThat(last.status()).isEqualTo(202);
+            assertThat(last.headers()).containsEntry("connection", "close");
+            assertThat(connection.closedByServer()).isTrue();
+        }
+        assertThat(outbox.pendingScanIds(Destination.PRIMARY)).hasSize(3);
+    }
+
+    @Test
+    void reads_a_chunked_body_and_answers_100_continue_to_a_client_that_waits_for_it() throws IOException {
+        start(1_000);
+        String json = "{\"payload\": {\"tag_id\": \"CHUNKED\", \"location\": \"L\"}}";
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("POST /scans HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(10) + "\r\n" + json.substring(0, 10) + "\r\n"
+                    + Integer.toHexString(json.length() - 10) + ";note=rest\r\n" + json.substring(10) + "\r\n0\r\n\r\n");
+            RawAnswer chunked = connection.read();
+
+            String waiting = scanPost("EXPECT", "Expect: 100-continue\r\n");
+            connection.send(waiting.substring(0, waiting.indexOf("\r\n\r\n") + 4));
+            String interim = connection.line();
+            assertThat(connection.line()).isEmpty();
+            connection.send(waiting.substring(waiting.indexOf("\r\n\r\n") + 4));
+            RawAnswer afterContinue = connection.read();
+
+            assertThat(chunked.status()).isEqualTo(202);
+            assertThat(interim).isEqualTo("HTTP/1.1 100 Continue");
+            assertThat(afterContinue.status()).isEqualTo(202);
+        }
+        assertThat(outbox.pendingScanIds(Destination.PRIMARY)).hasSize(2);
+    }
+
+    @Test
+    void answers_other_paths_and_methods_and_keeps_the_connection_when_no_body_is_left_unread() throws IOException {
+        start(1_000);
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("GET /scans HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            RawAnswer get = connection.read();
+            connection.send("POST /scans/extra?x=1 HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+            RawAnswer otherPath = connection.read();
+            connection.send(scanPost("AFTER", ""));
+            RawAnswer scan = connection.read();
+
+            assertThat(get.status()).isEqualTo(405);
+            assertThat(get.headers()).containsEntry("allow", "POST");
+            assertThat(otherPath.status()).isEqualTo(404);
+            assertThat(object(Json.parse(otherPath.body()))).containsEntry("error", "not_found");
+            assertThat(scan.status()).isEqualTo(202);
+        }
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("POST /other HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
+            assertThat(connection.read().headers()).containsEntry("connection", "close");
+            assertThat(connection.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void a_request_it_cannot_read_gets_400_or_413_and_the_connection_is_closed() throws IOException {
+        start(1_000);
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("HELLO\r\n\r\n");
+            RawAnswer garbage = connection.read();
+
+            assertThat(garbage.status()).isEqualTo(400);
+            assertThat(object(Json.parse(garbage.body())).get("message")).asString().contains("not an HTTP request line");
+            assertThat(connection.closedByServer()).isTrue();
+        }
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("POST /scans HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{");
+            RawAnswer tooLarge = connection.read();
+
+            assertThat(tooLarge.status()).isEqualTo(413);
+            assertThat(connection.closedByServer()).isTrue();
+        }
+        assertThat(outbox.pendingTotal()).isZero();
     }
 }

@@ -1,13 +1,10 @@
 package dev.genba.agent.logs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.tuple;
 
 import dev.genba.protocol.LogBatch;
 import java.time.Instant;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
 
 class LogBufferTest {
@@ -38,19 +35,6 @@ class LogBufferTest {
         buffer.removeThrough(taken.lastSequence());
 
         assertThat(buffer.take(10).entries()).extracting(LogBatch.Entry::message).containsExactly("c");
-    }
-
-    @Test
-    void the_agents_own_warnings_and_errors_are_buffered_for_shipping() {
-        LogBuffer buffer = new LogBuffer(10);
-        AgentLogHandler handler = new AgentLogHandler(buffer);
-
-        handler.publish(new LogRecord(Level.INFO, "started"));
-        handler.publish(new LogRecord(Level.WARNING, "primary delivery failed"));
-        handler.publish(new LogRecord(Level.SEVERE, "disk full"));
-
-        assertThat(buffer.take(10).entries()).extracting(LogBatch.Entry::level, LogBatch.Entry::message)
-                .containsExactly(tuple("warn", "primary delivery failed"), tuple("error", "disk full"));
     }
 
     @Test

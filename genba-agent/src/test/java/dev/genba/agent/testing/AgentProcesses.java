@@ -10,6 +10,8 @@ import java.net.ServerSocket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** Starts {@code genba-agent run} as its own JVM (the unit's memory flags) and talks to its intake. */
@@ -24,10 +26,14 @@ public final class AgentProcesses {
     }
 
     /** Output goes to agent.log beside the config file. */
-    public static Process start(Path config) throws IOException {
+    public static Process start(Path config, String... jvmOptions) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        return new ProcessBuilder(java, "-XX:+UseSerialGC", "-Xmx24m", "-Xss256k", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), AgentCli.class.getName(), "run", "--config", config.toString())
+        List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx24m", "-Xss256k",
+                "-XX:TieredStopAtLevel=1"));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), AgentCli.class.getName(), "run", "--config",
+                config.toString()));
+        return new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(config.resolveSibling("agent.log").toFile()))
                 .start();

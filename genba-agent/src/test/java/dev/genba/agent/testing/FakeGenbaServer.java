@@ -34,6 +34,7 @@ public final class FakeGenbaServer implements AutoCloseable {
     private final List<LogBatch.Entry> logLines = new CopyOnWriteArrayList<>();
     private final List<String> configIfNoneMatch = new CopyOnWriteArrayList<>();
     private final List<String> paths = new CopyOnWriteArrayList<>();
+    private final List<String> connections = new CopyOnWriteArrayList<>();
     private volatile int forcedStatus;
     private volatile boolean batchRoute = true;
     private volatile Map<String, Object> agentConfig;
@@ -107,6 +108,11 @@ public final class FakeGenbaServer implements AutoCloseable {
         return List.copyOf(configIfNoneMatch);
     }
 
+    /** For each request, in arrival order: method, path and the client's port (one port = one connection). */
+    public List<String> connections() {
+        return List.copyOf(connections);
+    }
+
     public List<String> paths() {
         return List.copyOf(paths);
     }
@@ -115,6 +121,7 @@ public final class FakeGenbaServer implements AutoCloseable {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             paths.add(exchange.getRequestMethod() + " " + path);
+            connections.add(exchange.getRequestMethod() + " " + path + " from port " + exchange.getRemoteAddress().getPort());
             if (forcedStatus != 0 && !path.equals("/healthz")) {
                 respond(exchange, forcedStatus, Map.of("error", "forced", "message", "forced answer " + forcedStatus));
                 return;

@@ -1,0 +1,219 @@
+package dev.genba.agent.intake;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One HTTP/1.1 request read from a connection by the intake: the request line and headers, and
+ * the body read on demand (Content-Length or chunked). Only what a scanner app sends is supported;
+ * anything else is a {@link BadRequest} that closes the connection.
+ */
+final class HttpRequest {
+    private static final int MAX_LINE_BYTES = 8 * 1024;
+    private static final int MAX_HEADER_BYTES = 32 * 1024;
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+
+    /** A request the intake cannot read: answered with {@code status} and the connection closed. */
+    static final class BadRequest extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        BadRequest(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+    }
+
+    final String method;
+    final String path;
+    private final boolean http10;
+    private final Map<String, String> headers;
+
+    private HttpRequest(String method, String path, boolean http10, Map<String, String> headers) {
+        this.method = method;
+        this.path = path;
+        this.http10 = http10;
+        this.headers = headers;
+    }
+
+    /** The next request's line and headers; null when the client closed the connection between requests. */
+    static HttpRequest read(InputStream in) throws IOException, BadRequest {
+        int[] budget = {MAX_HEADER_BYTES};
+        String requestLine = line(in, budget);
+        while (requestLine != null && requestLine.isEmpty()) {
+            requestLine = line(in, budget); // a stray CRLF between requests is allowed
+        }
+        if (requestLine == null) {
+            return null;
+        }
+        int firstSpace = requestLine.indexOf(' ');
+        int lastSpace = requestLine.lastIndexOf(' ');
+        if (firstSpace <= 0 || lastSpace == firstSpace) {
+            throw new BadRequest(400, "not an HTTP request line: " + clip(requestLine));
+        }
+        String version = requestLine.substring(lastSpace + 1);
+        if (!version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")) {
+            throw new BadRequest(400, "HTTP/1.1 is expected, got " + clip(version));
+        }
+        Map<String, String> headers = new HashMap<>();
+        for (String header = line(in, budget); ; header = line(in, budget)) {
+            if (header == null) {
+                throw new EOFException("connection closed in the headers");
+            }
+            if (header.isEmpty()) {
+                break;
+            }
+            int colon = header.indexOf(':');
+            if (colon <= 0) {
+                throw new BadRequest(400, "not a header line: " + clip(header));
+            }
+            headers.merge(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), header.substring(colon + 1).trim(),
+                    (first, next) -> first + "," + next);
+        }
+        return new HttpRequest(requestLine.substring(0, firstSpace), path(requestLine.substring(firstSpace + 1, lastSpace)),
+                version.equals("HTTP/1.0"), headers);
+    }
+
+    /** The path of an origin-form ("/scans?x") or absolute-form ("http://host/scans") target, without its query. */
+    private static String path(String target) {
+        String path = target;
+        if (path.startsWith("http://")) {
+            int slash = path.indexOf('/', "http://".length());
+            path = slash < 0 ? "/" : path.substring(slash);
+        }
+        int query = path.indexOf('?');
+        return query < 0 ? path : path.substring(0, query);
+    }
+
+    /** A header's value (names are case-insensitive), null when absent. */
+    String header(String name) {
+        return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** Whether the connection may carry another request after this one's answer. */
+    boolean keepAlive() {
+        String connection = header("Connection");
+        String option = connection == null ? "" : connection.toLowerCase(Locale.ROOT);
+        return http10 ? option.contains("keep-alive") : !option.contains("close");
+    }
+
+    /** Whether a body follows the headers (its length unread yet). */
+    boolean hasBody() throws BadRequest {
+        return chunked() || contentLength() > 0;
+    }
+
+    /**
+     * The body, or null when it is longer than {@code maxBytes} (the rest is left unread, so the
+     * connection must be closed). Sends "100 Continue" first when the client waits for it.
+     */
+    byte[] readBody(InputStream in, OutputStream out, int maxBytes) throws IOException, BadRequest {
+        long length = chunked() ? -1 : contentLength();
+        if (length > maxBytes) {
+            return null;
+        }
+        if ("100-continue".equalsIgnoreCase(header("Expect"))) {
+            out.write(CONTINUE);
+            out.flush();
+        }
+        if (length >= 0) {
+            byte[] body = in.readNBytes((int) length);
+            if (body.length < length) {
+                throw new EOFException("connection closed in the body");
+            }
+            return body;
+        }
+        return readChunks(in, maxBytes);
+    }
+
+    private boolean chunked() throws BadRequest {
+        String encoding = header("Transfer-Encoding");
+        if (encoding == null) {
+            return false;
+        }
+        if (!encoding.equalsIgnoreCase("chunked")) {
+            throw new BadRequest(501, "Transfer-Encoding " + clip(encoding) + " is not supported; send chunked or Content-Length");
+        }
+        return true;
+    }
+
+    private long contentLength() throws BadRequest {
+        String value = header("Content-Length");
+        if (value == null) {
+            return 0;
+        }
+        try {
+            long length = Long.parseLong(value);
+            if (length >= 0) {
+                return length;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new BadRequest(400, "Content-Length must be one number of bytes, got " + clip(value));
+    }
+
+    private static byte[] readChunks(InputStream in, int maxBytes) throws IOException, BadRequest {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        int[] budget = {MAX_HEADER_BYTES};
+        while (true) {
+            String sizeLine = line(in, budget);
+            if (sizeLine == null) {
+                throw new EOFException("connection closed in a chunked body");
+            }
+            int extension = sizeLine.indexOf(';');
+            int size;
+            try {
+                size = Integer.parseInt((extension < 0 ? sizeLine : sizeLine.substring(0, extension)).trim(), 16);
+            } catch (NumberFormatException e) {
+                throw new BadRequest(400, "not a chunk size: " + clip(sizeLine));
+            }
+            if (size < 0) {
+                throw new BadRequest(400, "not a chunk size: " + clip(sizeLine));
+            }
+            if (size == 0) {
+                for (String trailer = line(in, budget); trailer != null && !trailer.isEmpty(); trailer = line(in, budget)) {
+                    // trailers carry nothing the intake uses
+                }
+                return body.toByteArray();
+            }
+            if (body.size() + (long) size > maxBytes) {
+                return null;
+            }
+            byte[] chunk = in.readNBytes(size);
+            if (chunk.length < size || !"".equals(line(in, budget))) {
+                throw new BadRequest(400, "a chunk is shorter than its size or not followed by CRLF");
+            }
+            body.write(chunk);
+        }
+    }
+
+    /** One line without its CRLF (or LF); null at the end of the stream before any byte of it. */
+    private static String line(InputStream in, int[] budget) throws IOException, BadRequest {
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b < 0) {
+                if (line.length() == 0) {
+                    return null;
+                }
+                throw new EOFException("connection closed in the middle of a line");
+            }
+            if (line.length() >= MAX_LINE_BYTES || --budget[0] < 0) {
+                throw new BadRequest(431, "the request line or headers are longer than " + MAX_HEADER_BYTES + " bytes");
+            }
+            line.append((char) b);
+        }
+        int end = line.length();
+        return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
+    }
+
+    private static String clip(String text) {
+        return text.length() <= 80 ? "\"" + text + "\"" : "\"" + text.substring(0, 80) + "…\"";
+    }
+}

@@ -1,0 +1,140 @@
+package dev.genba.agent.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A server that drops a connection without answering, as one does with a kept connection it timed out. */
+class AgentHttpTest {
+    private static final byte[] REPORT = "{\"client_id\":\"HANDHELD-01\",\"cpu_usage\":12.5}".getBytes(StandardCharsets.UTF_8);
+
+    private final List<String> bodies = new CopyOnWriteArrayList<>();
+    private ServerSocket listener;
+    private Thread acceptor;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (listener != null) {
+            listener.close();
+            acceptor.join(5_000);
+        }
+    }
+
+    @Test
+    void a_post_the_server_drops_unanswered_is_sent_once_more_on_a_new_connection() throws Exception {
+        serve(Behaviour.DROP, Behaviour.ANSWER);
+
+        HttpAnswer answer = new AgentHttp("test-key", "0.1.0").postJson(url(), REPORT, 2_000);
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(new String(answer.body(), StandardCharsets.UTF_8)).isEqualTo("{\"result\":\"recorded\"}");
+        assertThat(bodies).containsExactly(new String(REPORT, StandardCharsets.UTF_8), new String(REPORT, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void a_post_dropped_twice_fails_instead_of_trying_for_ever() throws Exception {
+        serve(Behaviour.DROP, Behaviour.DROP, Behaviour.ANSWER);
+
+        assertThatThrownBy(() -> new AgentHttp("test-key", "0.1.0").postJson(url(), REPORT, 2_000))
+                .isInstanceOf(IOException.class);
+        assertThat(bodies).hasSize(2);
+    }
+
+    @Test
+    void a_post_that_times_out_is_not_sent_again_the_server_may_still_be_storing_it() throws Exception {
+        serve(Behaviour.SILENT, Behaviour.ANSWER);
+
+        assertThatThrownBy(() -> new AgentHttp("test-key", "0.1.0").postJson(url(), REPORT, 300))
+                .isInstanceOf(SocketTimeoutException.class);
+        Thread.sleep(300);
+        assertThat(bodies).hasSize(1);
+    }
+
+    @Test
+    void a_refused_connection_is_reported_without_a_second_try() throws Exception {
+        int port;
+        try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = closed.getLocalPort();
+        }
+        assertThat(AgentHttp.closedUnanswered(new ConnectException("Connection refused"))).isFalse();
+        assertThatThrownBy(() -> new AgentHttp("test-key", "0.1.0")
+                .postJson("http://127.0.0.1:" + port + "/api/clients/status", REPORT, 1_000))
+                .isInstanceOf(ConnectException.class);
+    }
+
+    private enum Behaviour { DROP, SILENT, ANSWER }
+
+    private String url() {
+        return "http://127.0.0.1:" + listener.getLocalPort() + "/api/clients/status";
+    }
+
+    /** Handles one connection per behaviour, in order. */
+    private void serve(Behaviour... behaviours) throws IOException {
+        listener = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+        acceptor = new Thread(() -> {
+            List<Socket> silent = new CopyOnWriteArrayList<>();
+            try {
+                for (Behaviour behaviour : behaviours) {
+                    Socket socket = listener.accept();
+                    bodies.add(readRequestBody(socket.getInputStream()));
+                    switch (behaviour) {
+                        case DROP -> socket.close();
+                        case SILENT -> silent.add(socket);
+                        case ANSWER -> {
+                            byte[] body = "{\"result\":\"recorded\"}".getBytes(StandardCharsets.UTF_8);
+                            OutputStream out = socket.getOutputStream();
+                            out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            out.write(body);
+                            out.flush();
+                            socket.close();
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // the listener was closed at the end of the test
+            } finally {
+                for (Socket socket : silent) {
+                    try {
+                        socket.close();
+                    } catch (IOException ignored) {
+                        // closing at the end of the test
+                    }
+                }
+            }
+        }, "test-server");
+        acceptor.start();
+    }
+
+    private static String readRequestBody(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("request ended early");
+            }
+            head.write(c);
+        }
+        int length = 0;
+        for (String line : head.toString(StandardCharsets.US_ASCII).split("\r\n")) {
+            if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    }
+}
