@@ -124,6 +124,9 @@ class AgentMirrorReliabilityTest {
         await().atMost(Duration.ofMinutes(1)).until(() -> acknowledgedTags.size() >= 300);
         windowAPath.cut();
         await().atMost(Duration.ofMinutes(1)).until(() -> acknowledgedTags.size() >= 800);
+        // Restored only once the agent has met the cut path: on a busy machine 500 scans can be
+        // taken before the primary's delivery thread tries again.
+        await().atMost(Duration.ofMinutes(1)).until(() -> agent.output().contains("primary delivery failed"));
         windowAPath.restore();
         // Genba (the mirror) dies with kill -9 and comes back while the last scans are taken.
         await().atMost(Duration.ofMinutes(1)).until(() -> acknowledgedTags.size() >= 1_000);

@@ -82,7 +82,7 @@ public final class TcpProxy implements AutoCloseable {
         daemon("proxy-accept-" + port, () -> {
             while (!socket.isClosed()) {
                 try {
-                    connect(socket.accept());
+                    connect(socket.accept(), socket);
                 } catch (IOException e) {
                     // closed by cut()
                 }
@@ -90,8 +90,14 @@ public final class TcpProxy implements AutoCloseable {
         });
     }
 
-    private void connect(Socket client) {
+    private void connect(Socket client, ServerSocket acceptedOn) {
         open.add(client);
+        if (acceptedOn.isClosed()) {
+            // accepted just as cut() ran: cut() closes the listener before the open connections, so
+            // this one was either closed by it or is closed here; none outlives the cut
+            release(client, client);
+            return;
+        }
         daemon("proxy-connect-" + port, () -> {
             Socket server = new Socket();
             open.add(server);
