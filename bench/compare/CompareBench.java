@@ -1,3 +1,4 @@
+import dev.genba.server.config.GenbaConfig;
 import dev.genba.server.db.Database;
 import dev.genba.server.db.DbTarget;
 import dev.genba.server.db.EmbeddedDatabase;
@@ -52,7 +53,8 @@ public final class CompareBench {
         int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         String now = java.time.Instant.now().toString();
 
-        try (EmbeddedDatabase postgres = EmbeddedDatabase.start(work.resolve("pg"), 0, work.resolve("pg.log"), Duration.ofSeconds(10));
+        try (EmbeddedDatabase postgres = EmbeddedDatabase.start(work.resolve("pg"), 0,
+                GenbaConfig.defaultSharedBuffersMb(GenbaConfig.machineMemoryBytes() >> 20), work.resolve("pg.log"), Duration.ofSeconds(10));
              Database mirror = Database.connect(postgres.target(), 4, "bench-mirror", null)) {
             mirror.migrate();
             mirror.jdbi().useHandle(handle -> handle.execute("CREATE DATABASE window_a"));

@@ -52,6 +52,7 @@ KEY=$(java -jar "$JAR" clients add BENCH-01 --json --data-dir "$WORK/data" | sed
 PGPORT=$(sed -n 4p "$WORK/data/pg/postmaster.pid")
 PSQL=(psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres genba)
 "${PSQL[@]}" -f "$HERE/setup.sql" >/dev/null 2>&1
+echo "== embedded PostgreSQL shared_buffers: $("${PSQL[@]}" -Atc 'show shared_buffers')"
 "$HERE/make-batch-sql.sh" 100 > "$WORK/batch100.sql"
 
 loadgen() { java -Xmx256m -cp "$WORK/loadgen" LoadGen 127.0.0.1 "$PORT" "$KEY" BENCH-01 "$@"; }

@@ -80,7 +80,7 @@ public final class GenbaServer implements AutoCloseable {
             resources.push(ServerLock.acquire(config.stateDir()));
             DbTarget target = config.db().target();
             if (config.db().embedded()) {
-                EmbeddedDatabase embedded = EmbeddedDatabase.start(config.embeddedPgDir(), config.db().embeddedPort(),
+                EmbeddedDatabase embedded = EmbeddedDatabase.start(config.embeddedPgDir(), config.db().embeddedPort(), config.db().sharedBuffersMb(),
                         config.logsDir().resolve("postgresql.log"), Duration.ofSeconds(60));
                 resources.push(embedded);
                 target = embedded.target();

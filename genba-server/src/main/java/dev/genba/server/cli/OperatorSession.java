@@ -42,7 +42,7 @@ public final class OperatorSession implements AutoCloseable {
             if (running.isPresent()) {
                 target = running.get();
             } else {
-                started = EmbeddedDatabase.start(config.embeddedPgDir(), 0,
+                started = EmbeddedDatabase.start(config.embeddedPgDir(), 0, config.db().sharedBuffersMb(),
                         config.logsDir().resolve("postgresql.log"), Duration.ofSeconds(30));
                 target = started.target();
             }

@@ -59,10 +59,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     /**
-     * Starts PostgreSQL on {@code pgDir} (creating the cluster on first use), waiting up to
-     * {@code lockWait} for another Genba process to release it.
+     * Starts PostgreSQL on {@code pgDir} (creating the cluster on first use) with a cache of
+     * {@code sharedBuffersMb}, waiting up to {@code lockWait} for another Genba process to release it.
      */
-    public static EmbeddedDatabase start(Path pgDir, int port, Path logFile, Duration lockWait) {
+    public static EmbeddedDatabase start(Path pgDir, int port, int sharedBuffersMb, Path logFile, Duration lockWait) {
         try {
             Files.createDirectories(pgDir);
             Files.createDirectories(logFile.getParent());
@@ -82,6 +82,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("full_page_writes", "on")
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("max_connections", "60")
+                    .setServerConfig("shared_buffers", sharedBuffersMb + "MB")
                     // PostgreSQL rotates its own log: one file per weekday, overwritten a week later.
                     .setServerConfig("logging_collector", "on")
                     .setServerConfig("log_directory", logFile.getParent().resolve("postgresql").toString())
@@ -94,12 +95,28 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .start();
             DbTarget target = targetOn(chosenPort);
             createDatabaseIfMissing(chosenPort);
-            log.info("embedded PostgreSQL 15 running on 127.0.0.1:{} with data in {}", chosenPort, pgDir);
+            log.info("embedded PostgreSQL 15 running on 127.0.0.1:{} with data in {} and {} MB of shared buffers",
+                    chosenPort, pgDir, sharedBuffersMb);
             return new EmbeddedDatabase(postgres, target);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded PostgreSQL in " + pgDir
-                    + " (see " + logFile + "): " + e.getMessage(), e);
+                    + " (see " + logFile + "): " + e.getMessage() + sharedMemoryHint(logFile, sharedBuffersMb), e);
         }
+    }
+
+    /** When PostgreSQL could not get its shared memory, the setting that asked for it. */
+    private static String sharedMemoryHint(Path logFile, int sharedBuffersMb) {
+        try {
+            String log = Files.readString(logFile, java.nio.charset.StandardCharsets.UTF_8);
+            String recent = log.substring(Math.max(0, log.length() - 4096));
+            if (recent.contains("shared memory")) {
+                return "; PostgreSQL could not get " + sharedBuffersMb
+                        + " MB of shared memory: set db.shared_buffers_mb lower (for example 128)";
+            }
+        } catch (IOException | RuntimeException e) {
+            // no log to read: the message above stands alone
+        }
+        return "";
     }
 
     /** The running instance another Genba process owns, if there is one. */

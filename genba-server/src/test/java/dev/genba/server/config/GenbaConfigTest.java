@@ -110,4 +110,43 @@ class GenbaConfigTest {
         assertThat(config.warnings()).containsExactly("ignored unknown setting server.prot");
         assertThat(config.server().host()).isEqualTo("127.0.0.1");
     }
+
+    @Test
+    void the_embedded_database_gets_a_quarter_of_the_memory_between_128_mb_and_1_gb_unless_set() {
+        assertThat(GenbaConfig.defaultSharedBuffersMb(256)).isEqualTo(128);
+        assertThat(GenbaConfig.defaultSharedBuffersMb(2048)).isEqualTo(512);
+        assertThat(GenbaConfig.defaultSharedBuffersMb(4096)).isEqualTo(1024);
+        assertThat(GenbaConfig.defaultSharedBuffersMb(8192)).isEqualTo(1024);
+        long machineMb = GenbaConfig.machineMemoryBytes() >> 20;
+        assertThat(machineMb).as("the JVM reports this machine's memory").isPositive();
+        assertThat(GenbaConfig.load(null, dir, null, Map.of()).db().sharedBuffersMb())
+                .isEqualTo(GenbaConfig.defaultSharedBuffersMb(machineMb));
+
+        GenbaConfig set = GenbaConfig.load(null, dir, null, Map.of("GENBA_DB_SHARED_BUFFERS_MB", "160"));
+
+        assertThat(set.db().sharedBuffersMb()).isEqualTo(160);
+        assertThat(set.warnings()).isEmpty();
+    }
+
+    @Test
+    void a_shared_buffers_setting_the_machine_cannot_hold_is_refused_and_one_for_an_external_database_is_flagged() {
+        long machineMb = GenbaConfig.machineMemoryBytes() >> 20;
+        String tooMuch = Long.toString(Math.min(65_536, machineMb / 2 + 1));
+
+        assertThatThrownBy(() -> GenbaConfig.load(null, dir, null, Map.of("GENBA_DB_SHARED_BUFFERS_MB", tooMuch)))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+                        .asString().startsWith("configuration: db.shared_buffers_mb must be"));
+        assertThatThrownBy(() -> GenbaConfig.load(null, dir, null, Map.of("GENBA_DB_SHARED_BUFFERS_MB", "1GB")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("configuration: db.shared_buffers_mb must be a whole number, got \"1GB\""));
+        assertThatThrownBy(() -> GenbaConfig.load(null, dir, null, Map.of("GENBA_DB_SHARED_BUFFERS_MB", "8")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("configuration: db.shared_buffers_mb must be between 16 and 65536, got 8"));
+
+        GenbaConfig external = GenbaConfig.load(null, dir, null, Map.of(
+                "GENBA_DB_URL", "postgresql://db.local:5432/genba", "GENBA_DB_SHARED_BUFFERS_MB", "256"));
+
+        assertThat(external.warnings()).singleElement().asString()
+                .startsWith("db.shared_buffers_mb is for the embedded database only");
+    }
 }

@@ -64,7 +64,14 @@ final class GenbaProcess {
     }
 
     static Process startServer(Path dataDir, int port, Path log) throws IOException {
-        Process process = command(dataDir, "server", "--port", Integer.toString(port))
+        return startServer(dataDir, port, log, Map.of());
+    }
+
+    /** Starts the server with {@code environment} ({@code GENBA_*} settings) added to its own. */
+    static Process startServer(Path dataDir, int port, Path log, Map<String, String> environment) throws IOException {
+        ProcessBuilder builder = command(dataDir, "server", "--port", Integer.toString(port));
+        builder.environment().putAll(environment);
+        Process process = builder
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();

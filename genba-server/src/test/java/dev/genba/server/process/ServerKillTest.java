@@ -3,6 +3,7 @@ package dev.genba.server.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.genba.protocol.Json;
+import dev.genba.server.config.GenbaConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -101,6 +102,8 @@ class ServerKillTest {
             }
         }
         assertThat(stored).containsAll(acknowledged);
+        assertThat(sharedBuffersMb()).as("the embedded database's cache follows the machine's memory")
+                .isEqualTo(GenbaConfig.defaultSharedBuffersMb(GenbaConfig.machineMemoryBytes() >> 20));
 
         restarted.destroy();
         assertThat(restarted.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -127,9 +130,20 @@ class ServerKillTest {
         assertThat(server.waitFor(60, TimeUnit.SECONDS)).as(GenbaProcess.read(log)).isTrue();
         assertThat(server.exitValue()).isEqualTo(3);
         assertThat(GenbaProcess.read(log)).contains("stopped unexpectedly");
-        Process restarted = GenbaProcess.startServer(dataDir, port, log);
+        Process restarted = GenbaProcess.startServer(dataDir, port, log, Map.of("GENBA_DB_SHARED_BUFFERS_MB", "160"));
+        assertThat(sharedBuffersMb()).as("db.shared_buffers_mb reaches the embedded database").isEqualTo(160);
         restarted.destroy();
         assertThat(restarted.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private long sharedBuffersMb() throws Exception {
+        try (Connection connection = embeddedDatabase();
+             Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery(
+                     "select setting::bigint * 8192 / 1048576 from pg_settings where name = 'shared_buffers'")) {
+            row.next();
+            return row.getLong(1);
+        }
     }
 
     private Connection embeddedDatabase() throws Exception {
