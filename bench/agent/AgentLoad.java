@@ -4,7 +4,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -14,10 +19,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * keep-alive HTTP/1.1 connections, each waiting for its 202 before the next scan.
  *
  * java AgentLoad.java intake PORT CONCURRENCY SECONDS   one scan per request; prints scans/s and ack latency
+ *                                                        (AGENTLOAD_SLOW_FILE: also each slow answer, with its time)
  * java AgentLoad.java fill PORT SCANS                    1000-scan requests until SCANS were acknowledged
  * Prints one JSON line.
  */
 public final class AgentLoad {
+    private static final long SLOW_NS = 50_000_000L;
+    private static final long SLOW_LOG_NS = Long.parseLong(System.getenv().getOrDefault("AGENTLOAD_SLOW_MS", "50")) * 1_000_000L;
+
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[1]);
         if (args[0].equals("fill")) {
@@ -32,6 +41,7 @@ public final class AgentLoad {
         long end = start + seconds * 1_000_000_000L;
         long[][] latencies = new long[concurrency][];
         int[] counts = new int[concurrency];
+        String[] slow = new String[concurrency];
         AtomicLong errors = new AtomicLong();
         Thread[] threads = new Thread[concurrency];
         for (int t = 0; t < concurrency; t++) {
@@ -39,14 +49,17 @@ public final class AgentLoad {
             threads[t] = new Thread(() -> {
                 long[] mine = new long[1 << 16];
                 int n = 0;
+                StringBuilder slowLines = new StringBuilder();
                 Connection connection = null;
                 while (System.nanoTime() < end) {
                     try {
                         if (connection == null) {
                             connection = new Connection(port);
                         }
+                        // The clock starts once the request is built: making it is the scanner app's work.
+                        byte[] request = request(scan().getBytes(StandardCharsets.UTF_8));
                         long sent = System.nanoTime();
-                        int status = post(connection, scan().getBytes(StandardCharsets.UTF_8));
+                        int status = exchange(connection, request);
                         long latency = System.nanoTime() - sent;
                         if (status != 202) {
                             errors.incrementAndGet();
@@ -56,6 +69,10 @@ public final class AgentLoad {
                             mine = Arrays.copyOf(mine, n * 2);
                         }
                         mine[n++] = latency;
+                        if (latency > SLOW_LOG_NS) {
+                            slowLines.append(String.format("%.3f %.3f %.2f %d %d%n", (sent + latency) / 1e6,
+                                    (sent - start) / 1e9, latency / 1e6, id, n));
+                        }
                     } catch (IOException e) {
                         errors.incrementAndGet();
                         close(connection);
@@ -65,6 +82,7 @@ public final class AgentLoad {
                 close(connection);
                 latencies[id] = mine;
                 counts[id] = n;
+                slow[id] = slowLines.toString();
             });
             threads[t].start();
         }
@@ -79,12 +97,41 @@ public final class AgentLoad {
             System.arraycopy(latencies[t], 0, all, offset, counts[t]);
             offset += counts[t];
         }
+        // The first answer on each connection comes while the agent (in `intake`-only runs, 0.3 s old)
+        // and this JVM are both starting: counted apart so it is not taken for a steady-state stall.
+        int firstOver50 = 0;
+        for (int t = 0; t < concurrency; t++) {
+            if (counts[t] > 0 && latencies[t][0] > SLOW_NS) {
+                firstOver50++;
+            }
+        }
         Arrays.sort(all);
-        long over50 = Arrays.stream(all).filter(latency -> latency > 50_000_000L).count();
+        writeSlowAnswers(slow);
+        long over50 = Arrays.stream(all).filter(latency -> latency > SLOW_NS).count();
         System.out.printf("{\"mode\":\"intake\",\"concurrency\":%d,\"seconds\":%.1f,\"scans\":%d,\"scans_per_s\":%.0f,"
-                        + "\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,\"over_50ms\":%d,\"errors\":%d}%n",
+                        + "\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,\"over_50ms\":%d,\"over_50ms_first\":%d,"
+                        + "\"errors\":%d}%n",
                 concurrency, elapsed, total, total / elapsed, percentile(all, 0.50), percentile(all, 0.99),
-                total == 0 ? 0 : all[total - 1] / 1e6, over50, errors.get());
+                total == 0 ? 0 : all[total - 1] / 1e6, over50, firstOver50, errors.get());
+    }
+
+    /**
+     * With AGENTLOAD_SLOW_FILE set, every answer over AGENTLOAD_SLOW_MS (default 50) as one line, in completion order:
+     * ms of System.nanoTime() at the answer (CLOCK_MONOTONIC: the agent's {@code -Xlog:...:timenanos} and
+     * {@code perf record -k mono} use the same clock), seconds since the start at the send, ms to the
+     * answer, connection, request number on that connection.
+     */
+    private static void writeSlowAnswers(String[] slow) throws IOException {
+        String file = System.getenv("AGENTLOAD_SLOW_FILE");
+        if (file == null) {
+            return;
+        }
+        List<String> lines = new ArrayList<>();
+        for (String perConnection : slow) {
+            perConnection.lines().forEach(lines::add);
+        }
+        lines.sort(Comparator.comparingDouble(line -> Double.parseDouble(line.substring(0, line.indexOf(' ')))));
+        Files.write(Path.of(file), lines);
     }
 
     private static void fill(int port, long scans) throws Exception {
@@ -105,7 +152,7 @@ public final class AgentLoad {
                             body.append(i == 0 ? "" : ",").append(scan());
                         }
                         body.append("]}");
-                        if (post(connection, body.toString().getBytes(StandardCharsets.UTF_8)) == 202) {
+                        if (exchange(connection, request(body.toString().getBytes(StandardCharsets.UTF_8))) == 202) {
                             acknowledged.addAndGet(size);
                         } else {
                             errors.incrementAndGet();
@@ -166,12 +213,17 @@ public final class AgentLoad {
         }
     }
 
-    private static int post(Connection connection, byte[] body) throws IOException {
+    private static byte[] request(byte[] body) {
         String head = "POST /scans HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
                 + body.length + "\r\n\r\n";
         byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
         byte[] request = Arrays.copyOf(headBytes, headBytes.length + body.length);
         System.arraycopy(body, 0, request, headBytes.length, body.length);
+        return request;
+    }
+
+    /** Sends one request and reads its answer; returns the status. */
+    private static int exchange(Connection connection, byte[] request) throws IOException {
         connection.out.write(request);
         connection.out.flush();
         String statusLine = readLine(connection.in);

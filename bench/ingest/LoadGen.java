@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * java LoadGen.java HOST PORT KEY DEVICE single|batch CONCURRENCY SECONDS [BATCH_SIZE] [RATE_SCANS_PER_S]
  * Prints one JSON line: scans/s, requests/s, p50/p99 latency in ms, errors.
+ * With LOADGEN_TRACE=FILE (and LOADGEN_SLOW_MS, default 20) every slower request is appended to FILE
+ * as "wall-clock time it was due (ISO), latency ms", to line the tail up with the server's logs.
  */
 public final class LoadGen {
     public static void main(String[] args) throws Exception {
@@ -36,6 +38,10 @@ public final class LoadGen {
         long[][] latencies = new long[concurrency][];
         int[] counts = new int[concurrency];
         AtomicLong errors = new AtomicLong();
+        String traceFile = System.getenv("LOADGEN_TRACE");
+        long slowNs = Long.parseLong(System.getenv().getOrDefault("LOADGEN_SLOW_MS", "20")) * 1_000_000L;
+        long wallAtStart = System.currentTimeMillis();
+        java.util.Queue<String> slow = new java.util.concurrent.ConcurrentLinkedQueue<>();
         Thread[] threads = new Thread[concurrency];
         for (int t = 0; t < concurrency; t++) {
             int id = t;
@@ -79,6 +85,9 @@ public final class LoadGen {
                             mine = Arrays.copyOf(mine, n * 2);
                         }
                         mine[n++] = latency;
+                        if (traceFile != null && latency > slowNs) {
+                            slow.add(Instant.ofEpochMilli(wallAtStart + (sent - start) / 1_000_000) + " " + latency / 1_000_000);
+                        }
                     }
                     if (socket != null) {
                         socket.close();
@@ -103,6 +112,10 @@ public final class LoadGen {
             offset += counts[t];
         }
         Arrays.sort(all);
+        if (traceFile != null && !slow.isEmpty()) {
+            java.nio.file.Files.write(java.nio.file.Path.of(traceFile), slow.stream().sorted().toList(),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        }
         System.out.printf("{\"mode\":\"%s\",\"concurrency\":%d,\"seconds\":%.1f,\"requests\":%d,\"scans_per_s\":%.0f,"
                         + "\"requests_per_s\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"errors\":%d}%n",
                 batch ? "batch" + batchSize : "single", concurrency, elapsed, total, total * (double) scansPerRequest / elapsed,

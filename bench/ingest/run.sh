@@ -11,6 +11,10 @@
 #    checkpoint + vacuum in three windows alternating with pgbench at the same rate (-R 1000);
 # 5. prints scans/s, p50/p99 and the ratio of each Genba row to its pgbench baseline, and
 #    saves the table under bench/results/.
+#
+# GENBA_BENCH_TRACE=1 also keeps what is needed to explain a tail, next to the results as
+# ingest-<time>-trace/: the steady windows' requests slower than 20 ms (LoadGen's LOADGEN_TRACE),
+# the server's GC log and PostgreSQL's log with checkpoints, autovacuum runs and statements over 20 ms.
 set -euo pipefail
 
 SECONDS_PER=${1:-20}
@@ -22,6 +26,13 @@ PORT=${GENBA_BENCH_PORT:-18650}
 RESULTS="$ROOT/bench/results"
 mkdir -p "$RESULTS"
 OUT="$RESULTS/ingest-$(date -u +%Y%m%d-%H%M%S).txt"
+TRACE=""
+SERVER_OPTS=${GENBA_JAVA_OPTS:--Xmx512m}
+if [ "${GENBA_BENCH_TRACE:-0}" = 1 ]; then
+  TRACE="${OUT%.txt}-trace"
+  mkdir -p "$TRACE"
+  SERVER_OPTS="$SERVER_OPTS -Xlog:gc,safepoint:file=$TRACE/server-gc.log:utctime"
+fi
 
 PGBENCH=$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1 || true)
 [ -n "$PGBENCH" ] || PGBENCH=$(command -v pgbench || true)
@@ -32,6 +43,9 @@ fi
 
 cleanup() {
   [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+  if [ -n "$TRACE" ] && [ -d "$WORK/data/logs/postgresql" ]; then
+    cat "$WORK"/data/logs/postgresql/*.log > "$TRACE/postgresql.log" 2>/dev/null || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -41,7 +55,8 @@ echo "== building (skipped when up to date)"
 javac -d "$WORK/loadgen" "$HERE/LoadGen.java"
 
 echo "== starting genba server on :$PORT (data in $WORK/data)"
-java ${GENBA_JAVA_OPTS:--Xmx512m} -jar "$JAR" server --data-dir "$WORK/data" --port "$PORT" > "$WORK/server.log" 2>&1 &
+# shellcheck disable=SC2086 # the options are meant to be split into words
+java $SERVER_OPTS -jar "$JAR" server --data-dir "$WORK/data" --port "$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
@@ -53,6 +68,11 @@ PGPORT=$(sed -n 4p "$WORK/data/pg/postmaster.pid")
 PSQL=(psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres genba)
 "${PSQL[@]}" -f "$HERE/setup.sql" >/dev/null 2>&1
 echo "== embedded PostgreSQL shared_buffers: $("${PSQL[@]}" -Atc 'show shared_buffers')"
+if [ -n "$TRACE" ]; then
+  "${PSQL[@]}" -c "alter system set log_checkpoints = on" -c "alter system set log_autovacuum_min_duration = 0" \
+    -c "alter system set log_min_duration_statement = 20" -c "alter system set log_line_prefix = '%m [%p] '" \
+    -c "select pg_reload_conf()" >/dev/null
+fi
 "$HERE/make-batch-sql.sh" 100 > "$WORK/batch100.sql"
 
 loadgen() { java -Xmx256m -cp "$WORK/loadgen" LoadGen 127.0.0.1 "$PORT" "$KEY" BENCH-01 "$@"; }
@@ -123,6 +143,7 @@ g=$(loadgen single 16 "$SECONDS_PER" 1 1000)
 printf '%-34s %10s %9s %9s %14s\n' "genba 1000/s right after the bursts" "$(echo "$g" | json_field scans_per_s)" \
   "$(echo "$g" | json_field p50_ms)" "$(echo "$g" | json_field p99_ms)" "-" | tee -a "$OUT"
 "${PSQL[@]}" -c "checkpoint" -c "vacuum analyze" >/dev/null 2>&1
+[ -z "$TRACE" ] || export LOADGEN_TRACE="$TRACE/slow-requests.txt"
 # The steady rate in alternating windows with its baseline: pgbench sending the same single-row
 # transaction at the same 1,000/s (-R; 16 clients), latency counted from each transaction's scheduled
 # start as Genba's is. What both see in the same minutes is the machine's own commit latency (fsync).
@@ -133,4 +154,4 @@ for round in 1 2 3; do
   printf '%-34s %10s %9s %9s %14s\n' "genba steady 1000/s ($round)" "$(echo "$g" | json_field scans_per_s)" \
     "$(echo "$g" | json_field p50_ms)" "$(echo "$g" | json_field p99_ms)" "-" | tee -a "$OUT"
 done
-echo "saved: $OUT"
+echo "saved: $OUT${TRACE:+ (trace in $TRACE)}"
