@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Load generator for bench/ingest: N keep-alive HTTP/1.1 connections posting scans to Genba as
- * fast as they are answered (or at a fixed total rate), recording each request's latency.
+ * fast as they are answered (or at a fixed total rate, Poisson arrivals like pgbench -R), recording each
+ * request's latency.
  * Plain sockets so the generator costs as little CPU as pgbench does.
  *
  * java LoadGen.java HOST PORT KEY DEVICE single|batch CONCURRENCY SECONDS [BATCH_SIZE] [RATE_SCANS_PER_S]
@@ -33,14 +34,19 @@ public final class LoadGen {
         double rate = args.length > 8 ? Double.parseDouble(args[8]) : 0;
         int scansPerRequest = batch ? batchSize : 1;
 
-        long start = System.nanoTime();
-        long end = start + seconds * 1_000_000_000L;
+        // Like pgbench, which connects its clients before its clock starts: every connection is opened
+        // and has sent one request (not counted) before the measured period, so a fresh JVM's first
+        // requests (class loading, SecureRandom for the first UUID, connecting) are not the server's latency.
+        long[] clock = new long[2];
+        java.util.concurrent.CyclicBarrier ready = new java.util.concurrent.CyclicBarrier(concurrency, () -> {
+            clock[0] = System.nanoTime();
+            clock[1] = System.currentTimeMillis();
+        });
         long[][] latencies = new long[concurrency][];
         int[] counts = new int[concurrency];
         AtomicLong errors = new AtomicLong();
         String traceFile = System.getenv("LOADGEN_TRACE");
         long slowNs = Long.parseLong(System.getenv().getOrDefault("LOADGEN_SLOW_MS", "20")) * 1_000_000L;
-        long wallAtStart = System.currentTimeMillis();
         java.util.Queue<String> slow = new java.util.concurrent.ConcurrentLinkedQueue<>();
         Thread[] threads = new Thread[concurrency];
         for (int t = 0; t < concurrency; t++) {
@@ -48,14 +54,26 @@ public final class LoadGen {
             threads[t] = new Thread(() -> {
                 long[] mine = new long[1 << 16];
                 int n = 0;
-                // With a target rate each connection sends on its own fixed schedule (open model).
+                // With a target rate each connection sends on its own schedule (open model), its requests
+                // due at exponentially distributed intervals (a Poisson process, as pgbench -R schedules).
                 double intervalNs = rate > 0 ? 1e9 * concurrency * scansPerRequest / rate : 0;
-                long next = System.nanoTime();
                 Connection socket = null;
                 try {
+                    socket = new Connection(host, port);
+                    post(socket, host, batch ? "/api/v1/scans/batch" : "/api/v1/scans", key,
+                            (batch ? batchBody(device, batchSize) : scan(device)).getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    socket = null;
+                }
+                try {
+                    ready.await();
+                    long start = clock[0];
+                    long wallAtStart = clock[1];
+                    long end = start + seconds * 1_000_000_000L;
+                    long next = start;
                     while (System.nanoTime() < end) {
                         if (intervalNs > 0) {
-                            next += (long) intervalNs;
+                            next += (long) (-Math.log(1 - ThreadLocalRandom.current().nextDouble()) * intervalNs);
                             long wait = next - System.nanoTime();
                             if (wait > 0) {
                                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
@@ -103,7 +121,7 @@ public final class LoadGen {
         for (Thread thread : threads) {
             thread.join();
         }
-        double elapsed = (System.nanoTime() - start) / 1e9;
+        double elapsed = (System.nanoTime() - clock[0]) / 1e9;
         int total = Arrays.stream(counts).sum();
         long[] all = new long[total];
         int offset = 0;

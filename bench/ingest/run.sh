@@ -14,7 +14,8 @@
 #
 # GENBA_BENCH_TRACE=1 also keeps what is needed to explain a tail, next to the results as
 # ingest-<time>-trace/: the steady windows' requests slower than 20 ms (LoadGen's LOADGEN_TRACE),
-# the server's GC log and PostgreSQL's log with checkpoints, autovacuum runs and statements over 20 ms.
+# the server's GC log and PostgreSQL's log with checkpoints, autovacuum runs and, in the steady
+# windows, statements over 20 ms (with the application name: genba-server or pgbench).
 set -euo pipefail
 
 SECONDS_PER=${1:-20}
@@ -70,8 +71,7 @@ PSQL=(psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres genba)
 echo "== embedded PostgreSQL shared_buffers: $("${PSQL[@]}" -Atc 'show shared_buffers')"
 if [ -n "$TRACE" ]; then
   "${PSQL[@]}" -c "alter system set log_checkpoints = on" -c "alter system set log_autovacuum_min_duration = 0" \
-    -c "alter system set log_min_duration_statement = 20" -c "alter system set log_line_prefix = '%m [%p] '" \
-    -c "select pg_reload_conf()" >/dev/null
+    -c "alter system set log_line_prefix = '%m [%p] %a '" -c "select pg_reload_conf()" >/dev/null
 fi
 "$HERE/make-batch-sql.sh" 100 > "$WORK/batch100.sql"
 
@@ -143,7 +143,10 @@ g=$(loadgen single 16 "$SECONDS_PER" 1 1000)
 printf '%-34s %10s %9s %9s %14s\n' "genba 1000/s right after the bursts" "$(echo "$g" | json_field scans_per_s)" \
   "$(echo "$g" | json_field p50_ms)" "$(echo "$g" | json_field p99_ms)" "-" | tee -a "$OUT"
 "${PSQL[@]}" -c "checkpoint" -c "vacuum analyze" >/dev/null 2>&1
-[ -z "$TRACE" ] || export LOADGEN_TRACE="$TRACE/slow-requests.txt"
+if [ -n "$TRACE" ]; then
+  export LOADGEN_TRACE="$TRACE/slow-requests.txt"
+  "${PSQL[@]}" -c "alter system set log_min_duration_statement = 20" -c "select pg_reload_conf()" >/dev/null
+fi
 # The steady rate in alternating windows with its baseline: pgbench sending the same single-row
 # transaction at the same 1,000/s (-R; 16 clients), latency counted from each transaction's scheduled
 # start as Genba's is. What both see in the same minutes is the machine's own commit latency (fsync).
