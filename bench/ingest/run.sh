@@ -13,9 +13,9 @@
 #    saves the table under bench/results/.
 #
 # GENBA_BENCH_TRACE=1 also keeps what is needed to explain a tail, next to the results as
-# ingest-<time>-trace/: the steady windows' requests slower than 20 ms (LoadGen's LOADGEN_TRACE),
-# the server's GC log and PostgreSQL's log with checkpoints, autovacuum runs and, in the steady
-# windows, statements over 20 ms (with the application name: genba-server or pgbench).
+# ingest-<time>-trace/: every request of the 1,000/s windows slower than 20 ms (LoadGen's
+# LOADGEN_TRACE), the server's GC and safepoint log, and PostgreSQL's log with checkpoints,
+# autovacuum runs and, in those windows, statements over 20 ms (application name genba-server or pgbench).
 set -euo pipefail
 
 SECONDS_PER=${1:-20}
@@ -139,14 +139,14 @@ done
 # The bursts above wrote millions of rows: let PostgreSQL finish what they left (a checkpoint of the
 # dirty pages, autovacuum/analyze of the grown tables) before measuring the steady state, and say how
 # the same rate fares while that catch-up is still running (a factory sees bursts, then hours of steady).
-g=$(loadgen single 16 "$SECONDS_PER" 1 1000)
-printf '%-34s %10s %9s %9s %14s\n' "genba 1000/s right after the bursts" "$(echo "$g" | json_field scans_per_s)" \
-  "$(echo "$g" | json_field p50_ms)" "$(echo "$g" | json_field p99_ms)" "-" | tee -a "$OUT"
-"${PSQL[@]}" -c "checkpoint" -c "vacuum analyze" >/dev/null 2>&1
 if [ -n "$TRACE" ]; then
   export LOADGEN_TRACE="$TRACE/slow-requests.txt"
   "${PSQL[@]}" -c "alter system set log_min_duration_statement = 20" -c "select pg_reload_conf()" >/dev/null
 fi
+g=$(loadgen single 16 "$SECONDS_PER" 1 1000)
+printf '%-34s %10s %9s %9s %14s\n' "genba 1000/s right after the bursts" "$(echo "$g" | json_field scans_per_s)" \
+  "$(echo "$g" | json_field p50_ms)" "$(echo "$g" | json_field p99_ms)" "-" | tee -a "$OUT"
+"${PSQL[@]}" -c "checkpoint" -c "vacuum analyze" >/dev/null 2>&1
 # The steady rate in alternating windows with its baseline: pgbench sending the same single-row
 # transaction at the same 1,000/s (-R; 16 clients), latency counted from each transaction's scheduled
 # start as Genba's is. What both see in the same minutes is the machine's own commit latency (fsync).
