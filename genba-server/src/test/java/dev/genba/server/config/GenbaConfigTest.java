@@ -149,4 +149,16 @@ class GenbaConfigTest {
         assertThat(external.warnings()).singleElement().asString()
                 .startsWith("db.shared_buffers_mb is for the embedded database only");
     }
+
+    @Test
+    void the_example_config_shipped_in_deploy_loads_without_problems_or_unknown_keys() {
+        Path example = Path.of("..", "deploy", "config", "genba.yaml");
+        assertThat(example).exists();
+
+        GenbaConfig config = GenbaConfig.load(example, dir, null, Map.of());
+
+        assertThat(config.warnings()).isEmpty();
+        assertThat(config.server().port()).isEqualTo(8501);
+        assertThat(config.db().embedded()).isTrue();
+    }
 }
