@@ -25,6 +25,8 @@
 # AgentLoad's intake run; AGENTLOAD_SLOW_FILE=FILE has it write every answer over 50 ms with its
 # System.nanoTime() (the clock of the agent's -Xlog:...:timenanos and of `perf record -k mono`).
 set -euo pipefail
+# shellcheck source=../lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lock.sh"
 
 IDLE_SECONDS=${1:-300}
 INTAKE_SECONDS=${2:-20}

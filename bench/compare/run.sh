@@ -14,6 +14,8 @@
 # 5. window mode (last 25 h, 5 min in flight, default 2 s re-check pause) twice;
 # 6. prints the table and saves it under bench/compare/results/.
 set -euo pipefail
+# shellcheck source=../lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lock.sh"
 
 ROWS=${1:-1000000}
 REPEATS=${2:-3}

@@ -25,6 +25,8 @@
 # FLEET_AGENTS (10000), FLEET_LOG_LINES (1000000), GENBA_BENCH_WEB=1, FLEET_KEEP=1 (keep the data
 # directory for inspection), FLEET_NEW_CONNECTIONS=1.
 set -euo pipefail
+# shellcheck source=../lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lock.sh"
 
 MINUTES=${1:-10}
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -17,6 +17,8 @@
 # LOADGEN_TRACE), the server's GC and safepoint log, and PostgreSQL's log with checkpoints,
 # autovacuum runs and, in those windows, statements over 20 ms (application name genba-server or pgbench).
 set -euo pipefail
+# shellcheck source=../lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lock.sh"
 
 SECONDS_PER=${1:-20}
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
