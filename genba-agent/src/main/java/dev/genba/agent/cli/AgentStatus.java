@@ -24,7 +24,17 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
             .withZone(ZoneId.systemDefault());
 
     boolean needsAttention() {
-        return !server.reachable() || destinations.stream().anyMatch(d -> d.deadLetters() > 0 || d.lastError() != null);
+        return !server.reachable() || outboxFull()
+                || destinations.stream().anyMatch(d -> d.deadLetters() > 0 || d.lastError() != null);
+    }
+
+    long pendingDeliveries() {
+        return destinations.stream().mapToLong(DestinationStats::pending).sum();
+    }
+
+    /** True when the intake would refuse a scan now (one delivery per destination in force: 1, or 2 in mirror mode). */
+    boolean outboxFull() {
+        return pendingDeliveries() + (settings.mirrorMode() ? 2 : 1) > file.outboxMaxRows();
     }
 
     String toText() {
@@ -37,6 +47,11 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
         text.append("server:   ").append(file.serverUrl()).append(server.reachable() ? " reachable (" : " NOT reachable (")
                 .append(server.detail()).append(")\n");
         text.append("mirror:   ").append(settings.mirrorMode() ? "on" : "off").append('\n');
+        text.append("intake:   ").append(outboxFull()
+                ? "REFUSING new scans (503, outbox full): " + pendingDeliveries() + " deliveries waiting, outbox_max_rows is "
+                        + file.outboxMaxRows() + "; scans are taken again as soon as the server takes the waiting ones"
+                : "accepting scans (" + pendingDeliveries() + " of " + file.outboxMaxRows() + " deliveries waiting)")
+                .append('\n');
         text.append('\n').append(String.format("%-12s %8s  %-14s %12s  %-25s %s%n", "DESTINATION", "PENDING",
                 "OLDEST", "DEAD LETTERS", "LAST SUCCESS", "ENDPOINT"));
         for (DestinationStats stats : destinations) {
@@ -72,6 +87,8 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
         json.put("server_reachable", server.reachable());
         json.put("server_detail", server.detail());
         json.put("mirror_mode", settings.mirrorMode());
+        json.put("outbox_full", outboxFull());
+        json.put("outbox_max_rows", file.outboxMaxRows());
         Map<String, Object> perDestination = new LinkedHashMap<>();
         for (DestinationStats stats : destinations) {
             Map<String, Object> facts = new LinkedHashMap<>();

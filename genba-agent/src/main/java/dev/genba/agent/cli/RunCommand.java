@@ -14,8 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run the agent (what the systemd unit starts): local intake on 127.0.0.1:8510,"
-                + " delivery, status reports, log shipping, configuration polling. Stops on SIGTERM.")
+        description = "Run the agent (what the systemd unit starts): local intake on 127.0.0.1 (port 8510 unless"
+                + " intake_port says otherwise), delivery, status reports, log shipping, configuration polling."
+                + " Stops on SIGTERM.")
 final class RunCommand implements Callable<Integer> {
     @Mixin
     ConfigOption config;

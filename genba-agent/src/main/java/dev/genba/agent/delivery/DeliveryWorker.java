@@ -18,6 +18,9 @@ import java.util.function.BooleanSupplier;
  */
 final class DeliveryWorker implements Runnable {
     private static final AgentLog LOG = AgentLog.of(DeliveryWorker.class);
+    static final String NO_ENDPOINT_REASON = "no endpoint is configured for this destination any more (mirror mode was"
+            + " turned off before the scan reached it): `genba-agent dead-letters retry` sends it again once mirror mode"
+            + " is on, `genba-agent dead-letters discard` removes it";
     static final int MAX_BATCH = 1000;
     static final long MAX_BATCH_BYTES = 3L * 1024 * 1024;
     /** Scans the `scan` command writes from another process are picked up within this time. */
@@ -42,6 +45,11 @@ final class DeliveryWorker implements Runnable {
     private volatile boolean running = true;
     private volatile boolean failing;
     private String lastError;
+    /**
+     * The outbox may hold an error for this destination that a success must clear: at start, one
+     * left by an earlier run (restarted while the server was away), and after every failure.
+     */
+    private boolean errorMayBeRecorded = true;
 
     /**
      * @param primaryFailing for the mirror: true while the primary fails, so the mirror does not
@@ -133,6 +141,11 @@ final class DeliveryWorker implements Runnable {
         AgentSettings current = settings.current();
         String endpoint = destination.endpoint(current);
         if (endpoint == null) {
+            int stranded = outbox.deadLetterAllPending(destination, NO_ENDPOINT_REASON, clock.instant());
+            if (stranded > 0) {
+                LOG.warn(stranded + " scans waiting for the " + destination.key() + " were moved to the dead letters:"
+                        + " no " + destination.key() + " endpoint is configured any more (see `genba-agent dead-letters`)");
+            }
             return IDLE_POLL_MS;
         }
         boolean waitForPrimary = destination == Destination.MIRROR && !primaryFailing.getAsBoolean();
@@ -187,13 +200,17 @@ final class DeliveryWorker implements Runnable {
             lastError = error;
             LOG.warn(destination.key() + " delivery failed, scans stay in the outbox and are retried: " + error);
             outbox.recordError(destination, endpoint, error, clock.instant());
+            errorMayBeRecorded = true;
         }
     }
 
     private void noteSuccess(String endpoint) {
         if (failing) {
             LOG.info(destination.key() + " delivery works again after " + backoff.failures() + " failed attempts");
+        }
+        if (errorMayBeRecorded) {
             outbox.clearError(destination, endpoint);
+            errorMayBeRecorded = false;
         }
         failing = false;
         lastError = null;

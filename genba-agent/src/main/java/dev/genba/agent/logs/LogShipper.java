@@ -16,6 +16,7 @@ import java.util.function.IntSupplier;
  * through the buffer would feed the buffer with lines about failing to empty it.
  */
 public final class LogShipper {
+    private static final AgentLog LOG = AgentLog.of(LogShipper.class);
     private enum Sent { TAKEN, REFUSED, PAUSED }
 
     private final LogBuffer buffer;
@@ -79,10 +80,11 @@ public final class LogShipper {
         return Sent.PAUSED;
     }
 
+    /** To the console only, at INFO: a warning would be shipped, and shipping is what fails. */
     private void complain(String problem) {
         if (!problem.equals(lastProblem)) {
             lastProblem = problem;
-            System.err.println(problem);
+            LOG.info(problem);
         }
     }
 }

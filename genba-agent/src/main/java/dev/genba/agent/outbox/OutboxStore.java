@@ -186,6 +186,41 @@ public final class OutboxStore {
         }
     }
 
+    /**
+     * Moves every pending entry of {@code destination} to the dead letters with {@code reason}: for
+     * a destination that has no endpoint any more (mirror mode turned off with scans still waiting
+     * for the mirror). They stay there, counted and shown, until an operator retries or discards
+     * them. Returns how many moved; a destination with none pending costs one read.
+     */
+    public int deadLetterAllPending(Destination destination, String reason, Instant now) {
+        boolean any = database.read(connection -> {
+            try (PreparedStatement count = connection.prepareStatement(
+                    "SELECT pending FROM pending_counts WHERE destination = ?")) {
+                count.setString(1, destination.key());
+                try (ResultSet rows = count.executeQuery()) {
+                    return rows.next() && rows.getLong(1) > 0;
+                }
+            }
+        });
+        if (!any) {
+            return 0;
+        }
+        return database.write(connection -> {
+            try (PreparedStatement copy = connection.prepareStatement("""
+                    INSERT INTO dead_letters (destination, scan_id, body, enqueued_at, failed_at, http_status, reason)
+                    SELECT destination, scan_id, body, enqueued_at, ?, NULL, ? FROM outbox WHERE destination = ?
+                    ORDER BY id""");
+                 PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE destination = ?")) {
+                copy.setLong(1, now.toEpochMilli());
+                copy.setString(2, reason);
+                copy.setString(3, destination.key());
+                copy.executeUpdate();
+                delete.setString(1, destination.key());
+                return delete.executeUpdate();
+            }
+        });
+    }
+
     /** Remembers the last delivery problem of a destination for {@code status}. */
     public void recordError(Destination destination, String endpoint, String error, Instant now) {
         database.writeWithoutFsync(connection -> {

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -114,6 +115,33 @@ class AgentCliTest {
     }
 
     @Test
+    void status_says_when_the_intake_refuses_scans_because_the_outbox_is_full() throws Exception {
+        try (FakeGenbaServer server = new FakeGenbaServer()) {
+            Path config = TestConfig.write(directory, server.url(), "\"outbox_max_rows\": 1000");
+            try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+                List<QueuedScan> scans = new ArrayList<>();
+                for (int i = 0; i < 1_000; i++) {
+                    scans.add(new QueuedScan("scan-" + i, "{}"));
+                }
+                new OutboxStore(database, 1_000).enqueue(scans, List.of(Destination.PRIMARY), Instant.now());
+            }
+
+            Run scan = run("scan", "--config", config.toString(), "--tag", "T", "--location", "L");
+            Run text = run("status", "--config", config.toString());
+            Run json = run("status", "--json", "--config", config.toString());
+
+            assertThat(scan.exitCode()).isNotZero();
+            assertThat(scan.err()).contains("the outbox is full (1000 deliveries waiting, outbox_max_rows is 1000)");
+            assertThat(text.exitCode()).isEqualTo(1);
+            assertThat(text.out()).contains("reachable (HTTP 200").contains(
+                    "intake:   REFUSING new scans (503, outbox full): 1000 deliveries waiting, outbox_max_rows is 1000");
+            Map<?, ?> facts = (Map<?, ?>) Json.parse(json.out());
+            assertThat(facts.get("outbox_full")).isEqualTo(true);
+            assertThat(facts.get("outbox_max_rows")).isEqualTo(1000L);
+        }
+    }
+
+    @Test
     void status_exits_0_when_the_server_answers_and_nothing_is_wrong() throws Exception {
         try (FakeGenbaServer server = new FakeGenbaServer()) {
             Path config = TestConfig.write(directory, server.url(), "");
@@ -121,7 +149,8 @@ class AgentCliTest {
             Run run = run("status", "--config", config.toString());
 
             assertThat(run.exitCode()).isZero();
-            assertThat(run.out()).contains("reachable (HTTP 200").contains("mirror:   off");
+            assertThat(run.out()).contains("reachable (HTTP 200").contains("mirror:   off")
+                    .contains("intake:   accepting scans (0 of 1000000 deliveries waiting)");
         }
     }
 

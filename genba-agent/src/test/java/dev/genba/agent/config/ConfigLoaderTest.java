@@ -56,6 +56,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void the_example_in_deploy_loads_cleanly_and_sends_to_the_server_only_until_the_server_says_otherwise() {
+        Path example = Path.of("..", "deploy", "agent", "agent.json");
+
+        ConfigLoader.Loaded loaded = new ConfigLoader(Map.of()).load(example);
+
+        assertThat(loaded.warnings()).isEmpty();
+        AgentFileConfig config = loaded.config();
+        assertThat(config.clientId()).isEqualTo("HANDHELD-01");
+        assertThat(config.stateDir()).isEqualTo(Path.of("/var/lib/genba-agent"));
+        AgentSettings settings = AgentSettings.from(0, config.settings(), config.serverUrl());
+        // no mirror copies are queued before the server's configuration arrives (RUNBOOK 11.1 step 5)
+        assertThat(settings.mirrorMode()).isFalse();
+        assertThat(settings.mirrorEndpoint()).isNull();
+        assertThat(settings.primaryEndpoint()).isEqualTo("http://raspi-server.local:8501/api/v1/scans");
+    }
+
+    @Test
     void primary_endpoint_defaults_to_the_server_itself() throws IOException {
         Path file = write("""
                 {"server_url": "http://genba:8501", "client_id": "HANDHELD-02", "client_key": "k"}

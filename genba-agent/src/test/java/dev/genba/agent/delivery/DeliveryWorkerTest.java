@@ -8,6 +8,7 @@ import dev.genba.agent.config.LiveSettings;
 import dev.genba.agent.db.AgentDatabase;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.intake.ScanIntake;
+import dev.genba.agent.outbox.DeadLetter;
 import dev.genba.agent.outbox.DeadLetterStore;
 import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.OutboxStore;
@@ -189,6 +190,24 @@ class DeliveryWorkerTest {
     }
 
     @Test
+    void an_error_left_by_a_run_that_was_restarted_during_an_outage_is_cleared_by_the_next_success() throws Exception {
+        enqueue(5, "T", List.of(Destination.PRIMARY));
+        primaryServer.forceStatus(503);
+        DeliveryWorker before = worker(Destination.PRIMARY, settings(""), null);
+        assertThat(before.deliverOnce()).isPositive();
+        assertThat(outbox.stats().get(Destination.PRIMARY).lastError()).contains("HTTP 503");
+
+        // the agent is restarted (a new worker on the same outbox) and the server is back
+        primaryServer.forceStatus(0);
+        DeliveryWorker after = worker(Destination.PRIMARY, settings(""), null);
+        runUntilIdle(after);
+
+        assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isZero();
+        assertThat(outbox.stats().get(Destination.PRIMARY).lastError()).isNull();
+        assertThat(outbox.stats().get(Destination.PRIMARY).lastErrorAt()).isNull();
+    }
+
+    @Test
     void an_auth_failure_is_retried_never_dead_lettered() throws Exception {
         enqueue(3, "T", List.of(Destination.PRIMARY));
         DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
@@ -246,6 +265,33 @@ class DeliveryWorkerTest {
 
         assertThat(primaryServer.storedScanIds()).containsExactlyElementsOf(ids);
         assertThat(mirrorServer.storedScanIds()).containsExactlyElementsOf(ids);
+    }
+
+    @Test
+    void scans_left_for_a_mirror_that_is_no_longer_configured_become_dead_letters_not_a_backlog_forever() throws Exception {
+        LiveSettings on = mirrorSettings();
+        List<String> ids = enqueue(5, "T", BOTH);
+        mirrorServer.forceStatus(503);
+        DeliveryWorker primary = worker(Destination.PRIMARY, on, null);
+        runUntilIdle(primary);
+        assertThat(worker(Destination.MIRROR, on, primary).deliverOnce()).isPositive();
+
+        // `mirrorctl disable`: mirror_mode off and mirror_endpoint removed, with 5 scans still for the mirror
+        DeliveryWorker mirror = worker(Destination.MIRROR, settings(""), primary);
+        assertThat(mirror.deliverOnce()).isEqualTo(DeliveryWorker.IDLE_POLL_MS);
+
+        assertThat(primaryServer.storedScanIds()).containsExactlyElementsOf(ids);
+        assertThat(outbox.stats().get(Destination.MIRROR).pending()).isZero();
+        assertThat(outbox.stats().get(Destination.MIRROR).deadLetters()).isEqualTo(5);
+        List<DeadLetter> letters = new DeadLetterStore(database, 1_000).all();
+        assertThat(letters).extracting(DeadLetter::scanId).containsExactlyElementsOf(ids);
+        assertThat(letters).allSatisfy(letter -> {
+            assertThat(letter.destination()).isEqualTo(Destination.MIRROR);
+            assertThat(letter.reason()).contains("no endpoint is configured", "dead-letters retry", "dead-letters discard");
+        });
+        // nothing left to move: the next poll changes nothing
+        assertThat(mirror.deliverOnce()).isEqualTo(DeliveryWorker.IDLE_POLL_MS);
+        assertThat(new DeadLetterStore(database, 1_000).all()).hasSize(5);
     }
 
     @Test
