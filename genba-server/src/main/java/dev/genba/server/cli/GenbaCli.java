@@ -7,6 +7,7 @@ import dev.genba.server.clients.ClientsCommand;
 import dev.genba.server.config.ConfigException;
 import dev.genba.server.mirror.MirrorCommand;
 import dev.genba.server.users.UsersCommand;
+import dev.genba.server.scans.ScansCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
 @Command(name = "genba", mixinStandardHelpOptions = true, versionProvider = GenbaCli.Version.class,
         description = "Genba shop-floor server and operator commands.",
         subcommands = {ServerCommand.class, MigrateCommand.class, ClientsCommand.class, AdminCommand.class,
-                AgentConfigCommand.class, MirrorCommand.class, UsersCommand.class, dev.genba.server.demo.DemoCommand.class,
+                AgentConfigCommand.class, MirrorCommand.class, UsersCommand.class, ScansCommand.class, dev.genba.server.demo.DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class GenbaCli implements Runnable {
     public static final int OK = 0;

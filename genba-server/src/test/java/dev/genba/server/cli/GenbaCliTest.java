@@ -8,6 +8,11 @@ import dev.genba.server.testing.Cli;
 import dev.genba.server.testing.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +26,11 @@ class GenbaCliTest {
     Path dir;
     private Path config;
 
+    private DbTarget target;
+
     @BeforeEach
     void database() throws Exception {
-        DbTarget target = TestPostgres.newDatabase();
+        target = TestPostgres.newDatabase();
         config = dir.resolve("genba.json");
         Files.writeString(config, "{\"db\": {\"url\": \"" + target.jdbcUrl() + "\", \"user\": \"postgres\"}}");
     }
@@ -52,6 +59,43 @@ class GenbaCliTest {
         assertThat(again.exitCode()).isEqualTo(1);
         assertThat(again.err()).contains("already exists").contains("genba clients revoke HANDHELD-01");
         assertThat(listed.out()).contains("HANDHELD-01").contains("active").doesNotContain((String) json.get("client_key"));
+    }
+
+    @Test
+    void scans_count_gives_each_clients_stored_scans_and_the_total() throws Exception {
+        assertThat(genba("migrate").exitCode()).isZero();
+        Cli.Run empty = genba("scans", "count");
+        try (Connection db = DriverManager.getConnection(target.jdbcUrl(), target.user(), target.password());
+             PreparedStatement insert = db.prepareStatement("""
+                     INSERT INTO scans (scan_id, device_id, tag_id, order_id, location, scanned_at, received_at, payload)
+                     VALUES (gen_random_uuid(), ?, 'TAG-1', '', 'SHELF-01', now(), ?, '{}')""")) {
+            for (int i = 0; i < 5; i++) {
+                insert.setString(1, i < 3 ? "HANDHELD-01" : "HANDHELD-02");
+                insert.setTimestamp(2, Timestamp.from(Instant.parse("2026-11-24T01:00:00Z").plusSeconds(60L * i)));
+                insert.executeUpdate();
+            }
+        }
+
+        Cli.Run all = genba("scans", "count");
+        Cli.Run one = genba("scans", "count", "--client", "HANDHELD-02", "--json");
+        Cli.Run none = genba("scans", "count", "--client", "HANDHELD-09");
+
+        assertThat(empty.exitCode()).isZero();
+        assertThat(empty.out()).isEqualTo("No scans yet.\n");
+        assertThat(all.exitCode()).isZero();
+        assertThat(all.out().lines()).hasSize(4);
+        assertThat(all.out().lines().skip(1)).satisfiesExactly(
+                line -> assertThat(line).matches("HANDHELD-01 +3  2026-11-24 10:00 JST +2026-11-24 10:02 JST"),
+                line -> assertThat(line).matches("HANDHELD-02 +2  2026-11-24 10:03 JST +2026-11-24 10:04 JST"),
+                line -> assertThat(line).matches("total +5 *"));
+        Map<?, ?> json = (Map<?, ?>) Json.parse(one.out());
+        assertThat(json.get("total")).isEqualTo(2L);
+        Map<?, ?> client = (Map<?, ?>) ((List<?>) json.get("clients")).get(0);
+        assertThat(((List<?>) json.get("clients"))).hasSize(1);
+        assertThat(client.get("client_id")).isEqualTo("HANDHELD-02");
+        assertThat(client.get("scans")).isEqualTo(2L);
+        assertThat(client.get("last_received_at")).isEqualTo("2026-11-24T01:04:00Z");
+        assertThat(none.out().lines().skip(1)).singleElement().satisfies(line -> assertThat(line).matches("HANDHELD-09 +0  - +-"));
     }
 
     @Test
