@@ -148,6 +148,7 @@ final class DeliveryWorker implements Runnable {
             }
             return IDLE_POLL_MS;
         }
+        latency.endpoint(endpoint);
         boolean waitForPrimary = destination == Destination.MIRROR && !primaryFailing.getAsBoolean();
         List<OutboxEntry> batch = outbox.nextBatch(destination, MAX_BATCH, MAX_BATCH_BYTES, waitForPrimary);
         if (batch.isEmpty()) {

@@ -58,6 +58,43 @@ public final class LatencyStore {
         });
     }
 
+    /**
+     * Makes {@code endpoint} the one this destination's latency is about: when another endpoint
+     * was measured before (mirror mode turned on, an endpoint changed, in this run or an earlier
+     * one), its hours are dropped, so the 24-hour figure never mixes two servers.
+     */
+    void useEndpoint(Destination destination, String endpoint) {
+        String key = "latency_endpoint." + destination.key();
+        database.write(connection -> {
+            String measured = null;
+            try (PreparedStatement select = connection.prepareStatement("SELECT value FROM agent_state WHERE key = ?")) {
+                select.setString(1, key);
+                try (ResultSet row = select.executeQuery()) {
+                    if (row.next()) {
+                        measured = row.getString(1);
+                    }
+                }
+            }
+            if (endpoint.equals(measured)) {
+                return null;
+            }
+            if (measured != null) {
+                try (PreparedStatement drop = connection.prepareStatement("DELETE FROM latency_hours WHERE destination = ?")) {
+                    drop.setString(1, destination.key());
+                    drop.executeUpdate();
+                }
+            }
+            try (PreparedStatement upsert = connection.prepareStatement("""
+                    INSERT INTO agent_state (key, value) VALUES (?, ?)
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value""")) {
+                upsert.setString(1, key);
+                upsert.setString(2, endpoint);
+                upsert.executeUpdate();
+            }
+            return null;
+        });
+    }
+
     /** The last 24 hours (the current hour and the 23 before it); null when nothing was measured. */
     public LatencyTracker.Summary summary(Destination destination, Instant now) {
         return database.read(connection -> {

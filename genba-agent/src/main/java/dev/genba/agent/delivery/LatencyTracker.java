@@ -32,12 +32,30 @@ public final class LatencyTracker {
     private LatencyHistogram unsaved = new LatencyHistogram();
     private long unsavedHour = -1;
     private long lastFlushMs;
+    private String endpoint;
 
     public LatencyTracker(Destination destination, LatencyStore store, Clock clock) {
         this.destination = destination;
         this.store = store;
         this.clock = clock;
         this.lastFlushMs = clock.millis();
+    }
+
+    /**
+     * Called with the endpoint in force before each delivery step: when it is not the one measured
+     * so far, what was measured (here and in the store) is dropped and measuring starts anew.
+     */
+    public synchronized void endpoint(String inForce) {
+        if (inForce.equals(endpoint)) {
+            return;
+        }
+        if (endpoint != null) {
+            unsaved = new LatencyHistogram();
+        } else {
+            flush();
+        }
+        store.useEndpoint(destination, inForce);
+        endpoint = inForce;
     }
 
     public synchronized void record(long elapsedMs) {

@@ -40,6 +40,37 @@ class LatencyTrackerTest {
     }
 
     @Test
+    void a_new_endpoint_starts_a_new_24_hours_also_across_a_restart() {
+        Clock clock = Clock.fixed(START, ZoneOffset.UTC);
+        try (AgentDatabase database = AgentDatabase.open(directory.resolve("outbox.db"))) {
+            LatencyTracker genba = new LatencyTracker(Destination.PRIMARY, new LatencyStore(database), clock);
+            genba.endpoint("http://raspi-server.local:8501/api/v1/scans");
+            genba.record(8);
+            genba.record(9);
+            assertThat(genba.summary().samples()).isEqualTo(2);
+
+            // restarted with the same endpoint: the hours are kept
+            LatencyTracker restarted = new LatencyTracker(Destination.PRIMARY, new LatencyStore(database), clock);
+            restarted.endpoint("http://raspi-server.local:8501/api/v1/scans");
+            assertThat(restarted.summary().samples()).isEqualTo(2);
+
+            // mirror mode on: the primary is now the old server; Genba's 8-9 ms must not show as its latency
+            restarted.record(30);
+            restarted.endpoint("http://window-a.local:8501/api/v1/scans");
+            assertThat(restarted.summary()).isNull();
+            restarted.record(120);
+            assertThat(restarted.summary().samples()).isEqualTo(1);
+            assertThat(restarted.summary().max()).isEqualTo(120);
+
+            LatencyTracker mirror = new LatencyTracker(Destination.MIRROR, new LatencyStore(database), clock);
+            mirror.endpoint("http://raspi-server.local:8501/api/v1/scans");
+            mirror.record(7);
+            assertThat(new LatencyTracker(Destination.PRIMARY, new LatencyStore(database), clock).summary().samples())
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
     void forgets_samples_older_than_a_day() {
         MutableClock clock = new MutableClock(START);
         try (AgentDatabase database = AgentDatabase.open(directory.resolve("outbox.db"))) {
