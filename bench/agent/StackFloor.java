@@ -35,7 +35,7 @@ import org.sqlite.SQLiteConfig;
  */
 public final class StackFloor {
     private static final byte[] RESPONSE = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-            + "Content-Length: 18\r\nConnection: close\r\n\r\n{\"status\":\"ok\"}\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            + "Content-Length: 15\r\nConnection: close\r\n\r\n{\"status\":\"ok\"}").getBytes(StandardCharsets.US_ASCII);
 
     private StackFloor() {
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/agent/floor.sh: the resident memory of the agent's prescribed parts alone, beside node_exporter.
 #
-#   bench/agent/floor.sh [SETTLE_SECONDS] [SCANS]     (defaults 120, 2000)
+#   bench/agent/floor.sh [SETTLE_SECONDS] [SCANS]     (defaults 120, 2000; SETTLE_SECONDS in steps of 15)
 #
 # ARCHITECTURE §3 prescribes the agent's parts: a HotSpot JVM with the unit's flags, HttpURLConnection,
 # sqlite-jdbc in WAL and jackson-core. bench/agent/StackFloor.java uses only those, with none of the
@@ -81,11 +81,16 @@ start_floor() {
   cat "$WORK/$mode.out" >&2; exit 1
 }
 stop_floor() {
-  kill "$FLOOR_PID"; wait "$FLOOR_PID" 2>/dev/null || true; FLOOR_PID=
+  kill "$FLOOR_PID" 2>/dev/null || { echo "StackFloor $FLOOR_PID exited by itself:" >&2; cat "$WORK"/*.out >&2; exit 1; }
+  wait "$FLOOR_PID" 2>/dev/null || true; FLOOR_PID=
 }
 
 "$EXPORTER" --web.listen-address="127.0.0.1:$EXPORTER_PORT" > "$WORK/exporter.log" 2>&1 &
 EXPORTER_PID=$!
+sleep 1
+kill -0 "$EXPORTER_PID" 2>/dev/null || {
+  echo "prometheus-node-exporter did not start (port $EXPORTER_PORT taken? set GENBA_BENCH_EXPORTER_PORT):" >&2
+  cat "$WORK/exporter.log" >&2; exit 1; }
 
 declare -A RSS PSS THREADS CLASSES
 for mode in jvm json-http sqlite; do

@@ -1,7 +1,6 @@
 package dev.genba.agent;
 
 import dev.genba.agent.config.AgentFileConfig;
-import dev.genba.agent.config.AgentSettings;
 import dev.genba.agent.config.ConfigPoller;
 import dev.genba.agent.config.ConfigStore;
 import dev.genba.agent.config.LiveSettings;
@@ -124,9 +123,7 @@ public final class GenbaAgent implements AutoCloseable {
      * (decided when the scan is committed, so switching mirror mode affects new scans only).
      */
     public static List<Destination> destinationsFor(LiveSettings settings) {
-        AgentSettings current = settings.current();
-        return current.mirrorMode() && current.mirrorEndpoint() != null
-                ? List.of(Destination.PRIMARY, Destination.MIRROR) : List.of(Destination.PRIMARY);
+        return settings.current().destinations();
     }
 
     public int intakePort() {

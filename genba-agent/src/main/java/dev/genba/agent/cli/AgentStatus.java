@@ -32,9 +32,9 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
         return destinations.stream().mapToLong(DestinationStats::pending).sum();
     }
 
-    /** True when the intake would refuse a scan now (one delivery per destination in force: 1, or 2 in mirror mode). */
+    /** True when the intake would refuse a single scan now (one delivery per destination it would go to). */
     boolean outboxFull() {
-        return pendingDeliveries() + (settings.mirrorMode() ? 2 : 1) > file.outboxMaxRows();
+        return pendingDeliveries() + settings.destinations().size() > file.outboxMaxRows();
     }
 
     String toText() {

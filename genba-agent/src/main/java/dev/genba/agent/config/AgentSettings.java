@@ -1,6 +1,8 @@
 package dev.genba.agent.config;
 
 import dev.genba.protocol.AgentSetting;
+import dev.genba.agent.outbox.Destination;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,6 +25,15 @@ public record AgentSettings(long configVersion, String primaryEndpoint, String m
                 intValue(values, "status_interval_s"),
                 intValue(values, "config_poll_interval_s"),
                 intValue(values, "log_flush_interval_s"));
+    }
+
+    /**
+     * Where a scan committed now goes: the primary always; the mirror while mirror mode is on and
+     * a mirror endpoint is set.
+     */
+    public List<Destination> destinations() {
+        return mirrorMode && mirrorEndpoint != null
+                ? List.of(Destination.PRIMARY, Destination.MIRROR) : List.of(Destination.PRIMARY);
     }
 
     private static int intValue(Map<String, Object> values, String key) {

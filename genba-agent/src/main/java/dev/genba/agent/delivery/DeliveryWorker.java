@@ -50,6 +50,9 @@ final class DeliveryWorker implements Runnable {
      * left by an earlier run (restarted while the server was away), and after every failure.
      */
     private boolean errorMayBeRecorded = true;
+    /** The settings under which the last step found no endpoint (mirror off), and the newest entry waiting then. */
+    private AgentSettings strandedUnder;
+    private long strandedUpToId = -1;
 
     /**
      * @param primaryFailing for the mirror: true while the primary fails, so the mirror does not
@@ -141,13 +144,10 @@ final class DeliveryWorker implements Runnable {
         AgentSettings current = settings.current();
         String endpoint = destination.endpoint(current);
         if (endpoint == null) {
-            int stranded = outbox.deadLetterAllPending(destination, NO_ENDPOINT_REASON, clock.instant());
-            if (stranded > 0) {
-                LOG.warn(stranded + " scans waiting for the " + destination.key() + " were moved to the dead letters:"
-                        + " no " + destination.key() + " endpoint is configured any more (see `genba-agent dead-letters`)");
-            }
+            handOverStranded(current);
             return IDLE_POLL_MS;
         }
+        strandedUnder = null;
         latency.endpoint(endpoint);
         boolean waitForPrimary = destination == Destination.MIRROR && !primaryFailing.getAsBoolean();
         List<OutboxEntry> batch = outbox.nextBatch(destination, MAX_BATCH, MAX_BATCH_BYTES, waitForPrimary);
@@ -182,6 +182,36 @@ final class DeliveryWorker implements Runnable {
             settling = outcome;
             batch = next;
         }
+    }
+
+    /**
+     * Scans still waiting for a destination that has no endpoint any more go to the dead letters,
+     * where `status` shows them and an operator retries or discards them; left in the outbox they
+     * would wait forever. Only when the server's configuration turned mirror mode off (not the
+     * file's settings before the first answer, nor mirror mode on with its endpoint missing for a
+     * moment), and only entries already waiting one step earlier under the same settings, so a
+     * scan queued while mirror mode is being switched on (here or by `genba-agent scan`) stays.
+     */
+    private void handOverStranded(AgentSettings current) {
+        if (current.mirrorMode() || settings.serverConfig().isEmpty()) {
+            strandedUnder = null;
+            return;
+        }
+        if (errorMayBeRecorded) {
+            outbox.clearError(destination, null);
+            errorMayBeRecorded = false;
+        }
+        if (current.equals(strandedUnder) && strandedUpToId >= 0) {
+            int moved = outbox.deadLetterPending(destination, strandedUpToId, NO_ENDPOINT_REASON, clock.instant(),
+                    () -> current.equals(settings.current()));
+            if (moved > 0) {
+                LOG.warn(moved + " scans waiting for the " + destination.key() + " were moved to the dead letters:"
+                        + " mirror mode is off and no " + destination.key() + " endpoint is configured any more"
+                        + " (see `genba-agent dead-letters`)");
+            }
+        }
+        strandedUnder = current;
+        strandedUpToId = outbox.newestPendingId(destination);
     }
 
     private void settle(String endpoint, DeliveryOutcome outcome) {

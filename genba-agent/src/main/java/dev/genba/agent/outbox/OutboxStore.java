@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.Map;
 
 /**
@@ -19,6 +20,7 @@ import java.util.Map;
  */
 public final class OutboxStore {
     private final AgentDatabase database;
+    static final int MOVE_CHUNK = 10_000;
     private final long maxRows;
 
     public OutboxStore(AgentDatabase database, long maxRows) {
@@ -186,39 +188,69 @@ public final class OutboxStore {
         }
     }
 
-    /**
-     * Moves every pending entry of {@code destination} to the dead letters with {@code reason}: for
-     * a destination that has no endpoint any more (mirror mode turned off with scans still waiting
-     * for the mirror). They stay there, counted and shown, until an operator retries or discards
-     * them. Returns how many moved; a destination with none pending costs one read.
-     */
-    public int deadLetterAllPending(Destination destination, String reason, Instant now) {
-        boolean any = database.read(connection -> {
-            try (PreparedStatement count = connection.prepareStatement(
-                    "SELECT pending FROM pending_counts WHERE destination = ?")) {
-                count.setString(1, destination.key());
-                try (ResultSet rows = count.executeQuery()) {
-                    return rows.next() && rows.getLong(1) > 0;
+    /** The id of the newest entry waiting for {@code destination}; -1 when none waits. */
+    public long newestPendingId(Destination destination) {
+        return database.read(connection -> {
+            try (PreparedStatement newest = connection.prepareStatement(
+                    "SELECT coalesce(max(id), -1) FROM outbox WHERE destination = ?")) {
+                newest.setString(1, destination.key());
+                try (ResultSet rows = newest.executeQuery()) {
+                    rows.next();
+                    return rows.getLong(1);
                 }
             }
         });
-        if (!any) {
-            return 0;
-        }
-        return database.write(connection -> {
-            try (PreparedStatement copy = connection.prepareStatement("""
-                    INSERT INTO dead_letters (destination, scan_id, body, enqueued_at, failed_at, http_status, reason)
-                    SELECT destination, scan_id, body, enqueued_at, ?, NULL, ? FROM outbox WHERE destination = ?
-                    ORDER BY id""");
-                 PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE destination = ?")) {
-                copy.setLong(1, now.toEpochMilli());
-                copy.setString(2, reason);
-                copy.setString(3, destination.key());
-                copy.executeUpdate();
-                delete.setString(1, destination.key());
-                return delete.executeUpdate();
+    }
+
+    /**
+     * Moves the entries of {@code destination} up to id {@code upToId} to the dead letters with
+     * {@code reason}: for a destination that has no endpoint any more (mirror mode turned off with
+     * scans still waiting for the mirror). They stay there, counted and shown, until an operator
+     * retries or discards them. Works in transactions of {@value #MOVE_CHUNK} entries so the intake
+     * never waits long, and checks {@code stillApplies} inside each one, under the lock the intake
+     * also takes: once the settings change, nothing more moves. Returns how many moved.
+     */
+    public int deadLetterPending(Destination destination, long upToId, String reason, Instant now,
+                                 BooleanSupplier stillApplies) {
+        int moved = 0;
+        while (true) {
+            int chunk = database.write(connection -> {
+                if (!stillApplies.getAsBoolean()) {
+                    return 0;
+                }
+                long chunkEnd = upToId;
+                try (PreparedStatement end = connection.prepareStatement(
+                        "SELECT id FROM outbox WHERE destination = ? AND id <= ? ORDER BY id LIMIT 1 OFFSET ?")) {
+                    end.setString(1, destination.key());
+                    end.setLong(2, upToId);
+                    end.setInt(3, MOVE_CHUNK - 1);
+                    try (ResultSet rows = end.executeQuery()) {
+                        if (rows.next()) {
+                            chunkEnd = rows.getLong(1);
+                        }
+                    }
+                }
+                try (PreparedStatement copy = connection.prepareStatement("""
+                        INSERT INTO dead_letters (destination, scan_id, body, enqueued_at, failed_at, http_status, reason)
+                        SELECT destination, scan_id, body, enqueued_at, ?, NULL, ? FROM outbox
+                        WHERE destination = ? AND id <= ? ORDER BY id""");
+                     PreparedStatement delete = connection.prepareStatement(
+                             "DELETE FROM outbox WHERE destination = ? AND id <= ?")) {
+                    copy.setLong(1, now.toEpochMilli());
+                    copy.setString(2, reason);
+                    copy.setString(3, destination.key());
+                    copy.setLong(4, chunkEnd);
+                    copy.executeUpdate();
+                    delete.setString(1, destination.key());
+                    delete.setLong(2, chunkEnd);
+                    return delete.executeUpdate();
+                }
+            });
+            moved += chunk;
+            if (chunk < MOVE_CHUNK) {
+                return moved;
             }
-        });
+        }
     }
 
     /** Remembers the last delivery problem of a destination for {@code status}. */

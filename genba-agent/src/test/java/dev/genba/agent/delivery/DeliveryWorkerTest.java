@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.genba.agent.config.AgentFileConfig;
 import dev.genba.agent.config.ConfigLoader;
 import dev.genba.agent.config.LiveSettings;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.time.ZoneOffset;
+import java.time.ZoneId;
+import java.time.Instant;
+import dev.genba.agent.config.ServerConfig;
 import dev.genba.agent.db.AgentDatabase;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.intake.ScanIntake;
@@ -267,31 +272,112 @@ class DeliveryWorkerTest {
         assertThat(mirrorServer.storedScanIds()).containsExactlyElementsOf(ids);
     }
 
-    @Test
-    void scans_left_for_a_mirror_that_is_no_longer_configured_become_dead_letters_not_a_backlog_forever() throws Exception {
+    /** Settings as the agent holds them after the server's configuration {@code wire} arrived. */
+    private LiveSettings fromServer(Map<String, Object> wire) throws Exception {
+        AgentFileConfig file = TestConfig.load(TestConfig.write(directory, primaryServer.url(), ""));
+        return new LiveSettings(file, Optional.of(ServerConfig.of("\"v" + wire.get("config_version") + "\"", wire)));
+    }
+
+    private DeliveryWorker mirrorWorker(LiveSettings settings, Clock clock) {
+        return new DeliveryWorker(Destination.MIRROR, outbox, settings, new ScanSender(new AgentHttp("test-key-0001", "test")),
+                new LatencyTracker(Destination.MIRROR, new LatencyStore(database), Clock.systemUTC()), () -> false, 200,
+                clock);
+    }
+
+    /** Five scans delivered to the primary, still waiting for a mirror that answered 503 once. */
+    private List<String> mirrorBacklogOfFive() throws Exception {
         LiveSettings on = mirrorSettings();
         List<String> ids = enqueue(5, "T", BOTH);
         mirrorServer.forceStatus(503);
         DeliveryWorker primary = worker(Destination.PRIMARY, on, null);
         runUntilIdle(primary);
         assertThat(worker(Destination.MIRROR, on, primary).deliverOnce()).isPositive();
+        assertThat(outbox.stats().get(Destination.MIRROR).lastError()).contains("HTTP 503");
+        return ids;
+    }
 
-        // `mirrorctl disable`: mirror_mode off and mirror_endpoint removed, with 5 scans still for the mirror
-        DeliveryWorker mirror = worker(Destination.MIRROR, settings(""), primary);
+    @Test
+    void scans_left_for_a_mirror_the_server_turned_off_become_dead_letters_one_step_later() throws Exception {
+        List<String> ids = mirrorBacklogOfFive();
+        // `mirrorctl disable`: the server's config has mirror_mode off and no mirror_endpoint
+        DeliveryWorker mirror = mirrorWorker(fromServer(Map.of("config_version", 2L, "mirror_mode", false)),
+                Clock.systemUTC());
+
         assertThat(mirror.deliverOnce()).isEqualTo(DeliveryWorker.IDLE_POLL_MS);
+        assertThat(outbox.stats().get(Destination.MIRROR).pending()).isEqualTo(5);
+        List<String> later = enqueue(2, "U", List.of(Destination.MIRROR));
+        mirror.deliverOnce();
 
         assertThat(primaryServer.storedScanIds()).containsExactlyElementsOf(ids);
-        assertThat(outbox.stats().get(Destination.MIRROR).pending()).isZero();
+        assertThat(outbox.stats().get(Destination.MIRROR).pending()).isEqualTo(2);
         assertThat(outbox.stats().get(Destination.MIRROR).deadLetters()).isEqualTo(5);
+        assertThat(outbox.stats().get(Destination.MIRROR).lastError()).isNull();
         List<DeadLetter> letters = new DeadLetterStore(database, 1_000).all();
         assertThat(letters).extracting(DeadLetter::scanId).containsExactlyElementsOf(ids);
         assertThat(letters).allSatisfy(letter -> {
             assertThat(letter.destination()).isEqualTo(Destination.MIRROR);
             assertThat(letter.reason()).contains("no endpoint is configured", "dead-letters retry", "dead-letters discard");
         });
-        // nothing left to move: the next poll changes nothing
-        assertThat(mirror.deliverOnce()).isEqualTo(DeliveryWorker.IDLE_POLL_MS);
-        assertThat(new DeadLetterStore(database, 1_000).all()).hasSize(5);
+        // the two queued after the first look follow one step later
+        mirror.deliverOnce();
+        assertThat(outbox.stats().get(Destination.MIRROR).pending()).isZero();
+        assertThat(new DeadLetterStore(database, 1_000).all()).extracting(DeadLetter::scanId).endsWith(later.toArray(String[]::new));
+    }
+
+    @Test
+    void a_mirror_backlog_stays_while_mirror_mode_is_on_without_an_endpoint_or_the_server_has_not_answered() throws Exception {
+        mirrorBacklogOfFive();
+        DeliveryWorker modeOnNoEndpoint = mirrorWorker(fromServer(Map.of("config_version", 3L, "mirror_mode", true)),
+                Clock.systemUTC());
+        DeliveryWorker fileOnly = mirrorWorker(settings(""), Clock.systemUTC());
+
+        for (int step = 0; step < 3; step++) {
+            modeOnNoEndpoint.deliverOnce();
+            fileOnly.deliverOnce();
+        }
+
+        assertThat(outbox.stats().get(Destination.MIRROR).pending()).isEqualTo(5);
+        assertThat(outbox.stats().get(Destination.MIRROR).deadLetters()).isZero();
+    }
+
+    @Test
+    void nothing_moves_once_mirror_mode_is_switched_on_again_between_the_look_and_the_move() throws Exception {
+        mirrorBacklogOfFive();
+        LiveSettings live = fromServer(Map.of("config_version", 2L, "mirror_mode", false));
+        AtomicBoolean armed = new AtomicBoolean();
+        // the configuration arrives right before the move (the clock is read just before it)
+        Clock clock = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                if (armed.getAndSet(false)) {
+                    live.apply(ServerConfig.of("\"v4\"", Map.of("config_version", 4L, "mirror_mode", true,
+                            "mirror_endpoint", mirrorServer.scansEndpoint())));
+                }
+                return Instant.now();
+            }
+        };
+        DeliveryWorker mirror = mirrorWorker(live, clock);
+        mirror.deliverOnce();
+        armed.set(true);
+
+        mirror.deliverOnce();
+
+        assertThat(outbox.stats().get(Destination.MIRROR).deadLetters()).isZero();
+        assertThat(outbox.stats().get(Destination.MIRROR).pending()).isEqualTo(5);
+        mirrorServer.forceStatus(0);
+        runUntilIdle(mirror);
+        assertThat(outbox.stats().get(Destination.MIRROR).pending()).isZero();
+        assertThat(mirrorServer.storedScanIds()).hasSize(5);
     }
 
     @Test

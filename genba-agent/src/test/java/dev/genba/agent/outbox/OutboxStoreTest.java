@@ -30,6 +30,30 @@ class OutboxStoreTest {
     }
 
     @Test
+    void dead_lettering_a_destination_moves_only_its_entries_up_to_the_id_in_chunks_and_stops_when_told() {
+        try (AgentDatabase database = AgentDatabase.open(directory.resolve("outbox.db"))) {
+            OutboxStore outbox = new OutboxStore(database, 100_000);
+            List<QueuedScan> scans = new ArrayList<>();
+            for (int i = 0; i < OutboxStore.MOVE_CHUNK + 5; i++) {
+                scans.add(scan("s" + i));
+            }
+            outbox.enqueue(scans, BOTH, NOW);
+            long upTo = outbox.newestPendingId(Destination.MIRROR);
+            outbox.enqueue(List.of(scan("late")), BOTH, NOW);
+
+            assertThat(outbox.deadLetterPending(Destination.MIRROR, upTo, "gone", NOW, () -> false)).isZero();
+            int moved = outbox.deadLetterPending(Destination.MIRROR, upTo, "gone", NOW, () -> true);
+
+            assertThat(moved).isEqualTo(OutboxStore.MOVE_CHUNK + 5);
+            assertThat(outbox.stats().get(Destination.MIRROR).deadLetters()).isEqualTo(OutboxStore.MOVE_CHUNK + 5);
+            assertThat(outbox.pendingScanIds(Destination.MIRROR)).containsExactly("late");
+            assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isEqualTo(OutboxStore.MOVE_CHUNK + 6);
+            assertThat(outbox.newestPendingId(Destination.MIRROR)).isGreaterThan(upTo);
+            assertThat(new DeadLetterStore(database, 100_000).all()).first().extracting(DeadLetter::scanId).isEqualTo("s0");
+        }
+    }
+
+    @Test
     void keeps_one_row_per_scan_and_destination_in_fifo_order_across_reopening() {
         try (AgentDatabase database = AgentDatabase.open(directory.resolve("outbox.db"))) {
             OutboxStore outbox = new OutboxStore(database, 1_000);

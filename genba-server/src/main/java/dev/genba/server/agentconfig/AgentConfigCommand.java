@@ -134,6 +134,7 @@ public final class AgentConfigCommand implements Runnable {
                         ? key + " = " + parsed + " for " + target.describe() + " (config version " + version
                                 + "); agents apply it at their next poll."
                         : key + " was already " + parsed + " for " + target.describe() + "; nothing changed.");
+                warnMirrorWithoutEndpoint(store, target);
                 return GenbaCli.OK;
             }
         }
@@ -160,10 +161,22 @@ public final class AgentConfigCommand implements Runnable {
                 boolean changed = new AgentConfigStore(session.jdbi()).unset(target.scope(), key);
                 session.audit().record(AuditLog.cliActor(), "agent_config.unset", target.describe(),
                         changed ? "ok" : "unchanged", Map.of("key", key));
+                AgentConfigStore store = new AgentConfigStore(session.jdbi());
                 System.out.println(changed ? key + " removed for " + target.describe() + "."
                         : key + " was not set for " + target.describe() + "; nothing changed.");
+                warnMirrorWithoutEndpoint(store, target);
                 return GenbaCli.OK;
             }
+        }
+    }
+
+    /** Mirror mode on with no mirror endpoint: agents keep each scan's mirror copy until an endpoint is set. */
+    private static void warnMirrorWithoutEndpoint(AgentConfigStore store, Target target) {
+        Map<String, Object> values = store.effective(target.scope()).values();
+        if (Boolean.TRUE.equals(values.get("mirror_mode")) && values.get("mirror_endpoint") == null) {
+            System.out.println("Note: mirror_mode is on but no mirror_endpoint is set for " + target.describe()
+                    + ": agents mirror no new scan until one is set, and keep the copies already queued"
+                    + " (genba agent-config set mirror_endpoint URL).");
         }
     }
 }

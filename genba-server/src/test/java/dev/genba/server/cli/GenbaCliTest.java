@@ -140,6 +140,8 @@ class GenbaCliTest {
         assertThat(badUrl.err()).contains("mirror_endpoint must be an http:// or https:// URL");
         assertThat(unknownClient.exitCode()).isEqualTo(2);
         assertThat(fleet.exitCode()).isZero();
+        assertThat(fleet.out()).contains("Note: mirror_mode is on but no mirror_endpoint is set for the fleet");
+        assertThat(own.out()).contains("Note: mirror_mode is on but no mirror_endpoint is set for HANDHELD-03");
         assertThat(own.out()).contains("timeout_ms = 5000 for HANDHELD-03");
         Map<?, ?> effective = (Map<?, ?>) Json.parse(shown.out().trim());
         assertThat(effective.get("mirror_mode")).isEqualTo(true);
