@@ -25,6 +25,8 @@ final class DeliveryWorker implements Runnable {
     static final long MAX_BATCH_BYTES = 3L * 1024 * 1024;
     /** Scans the `scan` command writes from another process are picked up within this time. */
     static final long IDLE_POLL_MS = 2_000;
+    /** How often a destination without an endpoint looks for entries left waiting when none were. */
+    static final long STRANDED_RECHECK_MS = 30_000;
 
     private final Destination destination;
     private final OutboxStore outbox;
@@ -53,6 +55,7 @@ final class DeliveryWorker implements Runnable {
     /** The settings under which the last step found no endpoint (mirror off), and the newest entry waiting then. */
     private AgentSettings strandedUnder;
     private long strandedUpToId = -1;
+    private long strandedCheckedAtMs;
 
     /**
      * @param primaryFailing for the mirror: true while the primary fails, so the mirror does not
@@ -201,7 +204,13 @@ final class DeliveryWorker implements Runnable {
             outbox.clearError(destination, null);
             errorMayBeRecorded = false;
         }
-        if (current.equals(strandedUnder) && strandedUpToId >= 0) {
+        boolean unchanged = current.equals(strandedUnder);
+        if (unchanged && strandedUpToId < 0 && clock.millis() - strandedCheckedAtMs < STRANDED_RECHECK_MS) {
+            // nothing was waiting: the intake queues no copies for a destination without an endpoint,
+            // so only `genba-agent scan` or `dead-letters retry` can add some; no need to look at every wake-up
+            return;
+        }
+        if (unchanged && strandedUpToId >= 0) {
             int moved = outbox.deadLetterPending(destination, strandedUpToId, NO_ENDPOINT_REASON, clock.instant(),
                     () -> current.equals(settings.current()));
             if (moved > 0) {
@@ -212,6 +221,7 @@ final class DeliveryWorker implements Runnable {
         }
         strandedUnder = current;
         strandedUpToId = outbox.newestPendingId(destination);
+        strandedCheckedAtMs = clock.millis();
     }
 
     private void settle(String endpoint, DeliveryOutcome outcome) {
