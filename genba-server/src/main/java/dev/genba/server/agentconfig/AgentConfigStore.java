@@ -4,6 +4,7 @@ import dev.genba.protocol.AgentConfig;
 import dev.genba.protocol.AgentSetting;
 import dev.genba.protocol.Json;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.jdbi.v3.core.Jdbi;
@@ -59,6 +60,15 @@ public final class AgentConfigStore {
                 .list())
                 .forEach(entry -> values.put(entry.getKey(), Json.parse(entry.getValue())));
         return values;
+    }
+
+    /** The clients that have their own value for any of {@code keys} (not the fleet's), by name. */
+    public List<String> clientsOverriding(List<String> keys) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        select distinct scope from agent_settings
+                        where scope <> :fleet and key in (<keys>) and value is not null order by scope""")
+                .bind("fleet", FLEET).bindList("keys", keys)
+                .mapTo(String.class).list());
     }
 
     /**

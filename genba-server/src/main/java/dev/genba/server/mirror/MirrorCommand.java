@@ -1,6 +1,7 @@
 package dev.genba.server.mirror;
 
 import dev.genba.protocol.Json;
+import dev.genba.server.agentconfig.AgentConfigStore;
 import dev.genba.server.audit.AuditLog;
 import dev.genba.server.cli.CommonOptions;
 import dev.genba.server.cli.GenbaCli;
@@ -125,6 +126,12 @@ public final class MirrorCommand implements Runnable {
                 List<String> archived = service.disable(AuditLog.cliActor(), () -> rotate(session, service));
                 System.out.println("Mirror mode disabled: agents stop mirroring at their next config poll; mirror_endpoint removed.");
                 System.out.println(archived.isEmpty() ? "No mirror logs to archive." : "Archived: " + String.join(", ", archived));
+                List<String> own = new AgentConfigStore(session.jdbi()).clientsOverriding(List.of("mirror_mode", "mirror_endpoint"));
+                if (!own.isEmpty()) {
+                    System.out.println("Note: these clients have their own mirror_mode or mirror_endpoint, which disable does not"
+                            + " change: " + String.join(", ", own) + ". Remove them with: genba agent-config unset mirror_mode"
+                            + " --client NAME (and mirror_endpoint).");
+                }
                 return GenbaCli.OK;
             }
         }

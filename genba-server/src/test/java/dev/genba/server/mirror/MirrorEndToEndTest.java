@@ -161,8 +161,11 @@ class MirrorEndToEndTest {
         assertThat(selfCompare.exitCode()).as(selfCompare.out() + selfCompare.err()).isZero();
         assertThat(selfCompare.out()).contains("\"status\":\"OK\"").contains("\"diffs\":0");
 
+        agentConfig.set("HANDHELD-02", "mirror_mode", true);
         Cli.Run disabled = mirrorctl(config, "disable");
         assertThat(disabled.exitCode()).isZero();
+        assertThat(disabled.out()).contains("Note: these clients have their own mirror_mode or mirror_endpoint, which"
+                + " disable does not change: HANDHELD-02.");
         assertThat(agentConfig.effective("HANDHELD-01").values())
                 .containsEntry("mirror_mode", false).containsEntry("mirror_endpoint", null);
         try (var archives = Files.list(dir.resolve("cli/logs"))) {
