@@ -61,7 +61,8 @@ public final class LatencyStore {
     /**
      * Makes {@code endpoint} the one this destination's latency is about: when another endpoint
      * was measured before (mirror mode turned on, an endpoint changed, in this run or an earlier
-     * one), its hours are dropped, so the 24-hour figure never mixes two servers.
+     * one), its hours are dropped, so the 24-hour figure never mixes two servers, and so are its
+     * last success and last error.
      */
     void useEndpoint(Destination destination, String endpoint) {
         String key = "latency_endpoint." + destination.key();
@@ -82,6 +83,14 @@ public final class LatencyStore {
                 try (PreparedStatement drop = connection.prepareStatement("DELETE FROM latency_hours WHERE destination = ?")) {
                     drop.setString(1, destination.key());
                     drop.executeUpdate();
+                }
+                // `status` shows the last success and error next to the endpoint: they were the old one's
+                try (PreparedStatement forget = connection.prepareStatement("""
+                        UPDATE destination_state SET endpoint = ?, last_success_at = NULL, last_error = NULL,
+                            last_error_at = NULL WHERE destination = ?""")) {
+                    forget.setString(1, endpoint);
+                    forget.setString(2, destination.key());
+                    forget.executeUpdate();
                 }
             }
             try (PreparedStatement upsert = connection.prepareStatement("""

@@ -16,6 +16,7 @@ import dev.genba.agent.intake.ScanIntake;
 import dev.genba.agent.outbox.DeadLetter;
 import dev.genba.agent.outbox.DeadLetterStore;
 import dev.genba.agent.outbox.Destination;
+import dev.genba.agent.outbox.DestinationStats;
 import dev.genba.agent.outbox.OutboxStore;
 import dev.genba.agent.outbox.QueuedScan;
 import dev.genba.agent.testing.FakeGenbaServer;
@@ -210,6 +211,25 @@ class DeliveryWorkerTest {
         assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isZero();
         assertThat(outbox.stats().get(Destination.PRIMARY).lastError()).isNull();
         assertThat(outbox.stats().get(Destination.PRIMARY).lastErrorAt()).isNull();
+    }
+
+    @Test
+    void a_new_endpoint_starts_without_the_old_ones_last_success_and_error() throws Exception {
+        enqueue(3, "T", List.of(Destination.PRIMARY));
+        runUntilIdle(worker(Destination.PRIMARY, settings(""), null));
+        assertThat(outbox.stats().get(Destination.PRIMARY).lastSuccess()).isNotNull();
+
+        // the primary becomes the old server (mirror mode on), which is down
+        mirrorServer.forceStatus(503);
+        enqueue(1, "U", List.of(Destination.PRIMARY));
+        DeliveryWorker primary = worker(Destination.PRIMARY,
+                settings("\"primary_endpoint\": \"" + mirrorServer.scansEndpoint() + "\""), null);
+        assertThat(primary.deliverOnce()).isPositive();
+
+        DestinationStats stats = outbox.stats().get(Destination.PRIMARY);
+        assertThat(stats.endpoint()).isEqualTo(mirrorServer.scansEndpoint());
+        assertThat(stats.lastSuccess()).isNull();
+        assertThat(stats.lastError()).contains("HTTP 503");
     }
 
     @Test
