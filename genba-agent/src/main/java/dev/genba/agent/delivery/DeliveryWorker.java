@@ -27,6 +27,7 @@ final class DeliveryWorker implements Runnable {
     static final long IDLE_POLL_MS = 2_000;
     /** How often a destination without an endpoint looks for entries left waiting when none were. */
     static final long STRANDED_RECHECK_MS = 30_000;
+    static final long ERROR_REFRESH_MS = 60_000;
 
     private final Destination destination;
     private final OutboxStore outbox;
@@ -56,6 +57,7 @@ final class DeliveryWorker implements Runnable {
     private AgentSettings strandedUnder;
     private long strandedUpToId = -1;
     private long strandedCheckedAtMs;
+    private long errorRecordedAtMs;
 
     /**
      * @param primaryFailing for the mirror: true while the primary fails, so the mirror does not
@@ -200,6 +202,7 @@ final class DeliveryWorker implements Runnable {
             strandedUnder = null;
             return;
         }
+        latency.endpoint(null);
         if (errorMayBeRecorded) {
             outbox.clearError(destination, null);
             errorMayBeRecorded = false;
@@ -237,10 +240,16 @@ final class DeliveryWorker implements Runnable {
 
     private void noteFailure(String endpoint, String error) {
         failing = true;
-        if (!Objects.equals(error, lastError)) {
+        boolean changed = !Objects.equals(error, lastError);
+        if (changed) {
             lastError = error;
             LOG.warn(destination.key() + " delivery failed, scans stay in the outbox and are retried: " + error);
+        }
+        // `status` shows when it last failed: the same error is written again at most once a minute
+        long now = clock.millis();
+        if (changed || now - errorRecordedAtMs >= ERROR_REFRESH_MS) {
             outbox.recordError(destination, endpoint, error, clock.instant());
+            errorRecordedAtMs = now;
             errorMayBeRecorded = true;
         }
     }

@@ -88,7 +88,7 @@ public final class LatencyStore {
                 try (PreparedStatement forget = connection.prepareStatement("""
                         UPDATE destination_state SET endpoint = ?, last_success_at = NULL, last_error = NULL,
                             last_error_at = NULL WHERE destination = ?""")) {
-                    forget.setString(1, endpoint);
+                    forget.setString(1, endpoint.isEmpty() ? null : endpoint);
                     forget.setString(2, destination.key());
                     forget.executeUpdate();
                 }

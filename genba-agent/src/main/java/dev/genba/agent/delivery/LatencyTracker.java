@@ -12,6 +12,8 @@ import java.util.Map;
  */
 public final class LatencyTracker {
     private static final long FLUSH_EVERY_MS = 10_000;
+    /** Stands for "no endpoint" in the store. */
+    static final String NONE = "";
 
     public record Summary(double avg, double p50, double p95, double p99, double max, long samples) {
         public Map<String, Object> toJson() {
@@ -42,11 +44,13 @@ public final class LatencyTracker {
     }
 
     /**
-     * Called with the endpoint in force before each delivery step: when it is not the one measured
-     * so far, what was measured (here and in the store) is dropped and measuring starts anew.
+     * Called with the endpoint in force before each delivery step (null: none any more, mirror
+     * mode turned off): when it is not the one measured so far, what was measured (here and in the
+     * store) is dropped and measuring starts anew.
      */
     public synchronized void endpoint(String inForce) {
-        if (inForce.equals(endpoint)) {
+        String key = inForce == null ? NONE : inForce;
+        if (key.equals(endpoint)) {
             return;
         }
         if (endpoint != null) {
@@ -54,8 +58,8 @@ public final class LatencyTracker {
         } else {
             flush();
         }
-        store.useEndpoint(destination, inForce);
-        endpoint = inForce;
+        store.useEndpoint(destination, key);
+        endpoint = key;
     }
 
     public synchronized void record(long elapsedMs) {

@@ -345,6 +345,23 @@ class DeliveryWorkerTest {
     }
 
     @Test
+    void once_the_server_turns_mirroring_off_status_forgets_the_old_mirrors_last_success() throws Exception {
+        LiveSettings on = mirrorSettings();
+        enqueue(3, "T", BOTH);
+        DeliveryWorker primary = worker(Destination.PRIMARY, on, null);
+        runUntilIdle(primary);
+        runUntilIdle(worker(Destination.MIRROR, on, primary));
+        assertThat(outbox.stats().get(Destination.MIRROR).lastSuccess()).isNotNull();
+
+        mirrorWorker(fromServer(Map.of("config_version", 2L, "mirror_mode", false)), Clock.systemUTC()).deliverOnce();
+
+        DestinationStats mirror = outbox.stats().get(Destination.MIRROR);
+        assertThat(mirror.lastSuccess()).isNull();
+        assertThat(mirror.endpoint()).isNull();
+        assertThat(new LatencyTracker(Destination.MIRROR, new LatencyStore(database), Clock.systemUTC()).summary()).isNull();
+    }
+
+    @Test
     void a_mirror_backlog_stays_while_mirror_mode_is_on_without_an_endpoint_or_the_server_has_not_answered() throws Exception {
         mirrorBacklogOfFive();
         DeliveryWorker modeOnNoEndpoint = mirrorWorker(fromServer(Map.of("config_version", 3L, "mirror_mode", true)),
