@@ -1,6 +1,7 @@
 package dev.genba.agent.delivery;
 
 import dev.genba.agent.db.AgentDatabase;
+import dev.genba.agent.db.AgentState;
 import dev.genba.agent.outbox.Destination;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -67,15 +68,7 @@ public final class LatencyStore {
     void useEndpoint(Destination destination, String endpoint) {
         String key = "latency_endpoint." + destination.key();
         database.write(connection -> {
-            String measured = null;
-            try (PreparedStatement select = connection.prepareStatement("SELECT value FROM agent_state WHERE key = ?")) {
-                select.setString(1, key);
-                try (ResultSet row = select.executeQuery()) {
-                    if (row.next()) {
-                        measured = row.getString(1);
-                    }
-                }
-            }
+            String measured = AgentState.get(connection, key);
             if (endpoint.equals(measured)) {
                 return null;
             }
@@ -93,13 +86,7 @@ public final class LatencyStore {
                     forget.executeUpdate();
                 }
             }
-            try (PreparedStatement upsert = connection.prepareStatement("""
-                    INSERT INTO agent_state (key, value) VALUES (?, ?)
-                    ON CONFLICT (key) DO UPDATE SET value = excluded.value""")) {
-                upsert.setString(1, key);
-                upsert.setString(2, endpoint);
-                upsert.executeUpdate();
-            }
+            AgentState.put(connection, key, endpoint);
             return null;
         });
     }

@@ -1,8 +1,7 @@
 package dev.genba.agent.logs;
 
 import dev.genba.agent.db.AgentDatabase;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+import dev.genba.agent.db.AgentState;
 
 /**
  * The journal cursor of the last journal line the server took, kept in outbox.db: after a
@@ -19,25 +18,12 @@ public final class JournalCursor {
 
     /** Null before the first journal line was shipped. */
     public String load() {
-        return database.read(connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT value FROM agent_state WHERE key = ?")) {
-                select.setString(1, KEY);
-                try (ResultSet row = select.executeQuery()) {
-                    return row.next() ? row.getString(1) : null;
-                }
-            }
-        });
+        return database.read(connection -> AgentState.get(connection, KEY));
     }
 
     public void save(String cursor) {
         database.write(connection -> {
-            try (PreparedStatement upsert = connection.prepareStatement("""
-                    INSERT INTO agent_state (key, value) VALUES (?, ?)
-                    ON CONFLICT (key) DO UPDATE SET value = excluded.value""")) {
-                upsert.setString(1, KEY);
-                upsert.setString(2, cursor);
-                upsert.executeUpdate();
-            }
+            AgentState.put(connection, KEY, cursor);
             return null;
         });
     }
@@ -45,10 +31,7 @@ public final class JournalCursor {
     /** Forgets the cursor (journalctl could not start from it), so the next start follows from now. */
     public void clear() {
         database.write(connection -> {
-            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM agent_state WHERE key = ?")) {
-                delete.setString(1, KEY);
-                delete.executeUpdate();
-            }
+            AgentState.remove(connection, KEY);
             return null;
         });
     }
