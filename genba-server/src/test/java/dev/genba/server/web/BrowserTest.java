@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -85,8 +86,15 @@ class BrowserTest {
         server.close();
     }
 
+    /**
+     * A wait that keeps polling while a click's navigation replaces the page: Chrome may answer a
+     * read of the old page's element with "does not belong to the document" rather than a stale
+     * reference. A real failure still ends the wait, with the last error as its cause.
+     */
     private static WebDriverWait waiting(int seconds) {
-        return new WebDriverWait(driver, Duration.ofSeconds(seconds));
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(seconds));
+        wait.ignoring(WebDriverException.class);
+        return wait;
     }
 
     private static void assertNothingRan() {
