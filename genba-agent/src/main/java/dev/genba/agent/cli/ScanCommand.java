@@ -5,6 +5,7 @@ import dev.genba.agent.config.AgentFileConfig;
 import dev.genba.agent.config.ConfigStore;
 import dev.genba.agent.config.LiveSettings;
 import dev.genba.agent.db.AgentDatabase;
+import dev.genba.agent.db.DatabaseException;
 import dev.genba.agent.intake.ScanIntake;
 import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.OutboxFullException;
@@ -75,6 +76,9 @@ final class ScanCommand implements Callable<Integer> {
             return ExitCodes.OK;
         } catch (OutboxFullException e) {
             spec.commandLine().getErr().println(e.getMessage());
+            return ExitCodes.PROBLEM;
+        } catch (DatabaseException e) {
+            spec.commandLine().getErr().println(e.getMessage() + ": this scan was NOT queued, run the command again");
             return ExitCodes.PROBLEM;
         }
     }

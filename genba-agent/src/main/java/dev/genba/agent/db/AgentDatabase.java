@@ -105,17 +105,43 @@ public final class AgentDatabase implements AutoCloseable {
         relaxed = !"FULL".equals(mode);
     }
 
+    /**
+     * BEGIN IMMEDIATE, the work, COMMIT. The commit is sqlite-jdbc's switch back to auto-commit, which
+     * runs COMMIT alone ({@code Connection.commit()} would also begin the next transaction at once).
+     */
     private <T> T transaction(SqlWork<T> work) throws SQLException {
         connection.setAutoCommit(false);
         try {
             T result = work.run(connection);
-            connection.commit();
+            connection.setAutoCommit(true);
             return result;
         } catch (SQLException | RuntimeException e) {
-            connection.rollback();
+            rollBackAfter(e);
             throw e;
-        } finally {
+        }
+    }
+
+    /**
+     * Ends a failed transaction. A full disk or an I/O error may already have made SQLite roll it back
+     * by itself, and then ROLLBACK fails too: the error that caused it is the one reported.
+     */
+    private void rollBackAfter(Exception cause) {
+        try {
+            if (connection.getAutoCommit()) {
+                // the COMMIT itself failed
+                try (Statement rollback = connection.createStatement()) {
+                    rollback.execute("ROLLBACK");
+                }
+            } else {
+                connection.rollback();
+            }
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+        try {
             connection.setAutoCommit(true);
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
         }
     }
 

@@ -15,11 +15,16 @@ public class DatabaseException extends AgentException {
     }
 
     static DatabaseException from(Path file, SQLException e) {
-        if (e instanceof SQLiteException sqlite && (sqlite.getResultCode() == SQLiteErrorCode.SQLITE_FULL
-                || sqlite.getResultCode() == SQLiteErrorCode.SQLITE_IOERR)) {
+        if (e instanceof SQLiteException sqlite && spaceOrDisk(sqlite.getResultCode())) {
             return new DatabaseException("the disk holding " + file.toAbsolutePath()
                     + " is full or failing; free space there, the agent keeps every scan it already accepted", e);
         }
         return new DatabaseException("database " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+    }
+
+    /** SQLITE_FULL or SQLITE_IOERR, extended codes (SQLITE_IOERR_WRITE, ...) included. */
+    private static boolean spaceOrDisk(SQLiteErrorCode code) {
+        int primary = code.code & 0xFF;
+        return primary == SQLiteErrorCode.SQLITE_FULL.code || primary == SQLiteErrorCode.SQLITE_IOERR.code;
     }
 }

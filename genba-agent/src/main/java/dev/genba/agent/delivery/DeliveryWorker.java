@@ -2,6 +2,7 @@ package dev.genba.agent.delivery;
 
 import dev.genba.agent.config.AgentSettings;
 import dev.genba.agent.config.LiveSettings;
+import dev.genba.agent.db.DatabaseException;
 import dev.genba.agent.logs.AgentLog;
 import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.OutboxEntry;
@@ -38,6 +39,11 @@ final class DeliveryWorker implements Runnable {
     private final long maxBackoffMs;
     private final Clock clock;
     private final RetryBackoff backoff = new RetryBackoff();
+    /** Backs off while the outbox cannot be written or read (disk full or failing); apart from the server's. */
+    private final RetryBackoff outboxBackoff = new RetryBackoff();
+    /** The outbox problem last logged in full, and when it was last logged. */
+    private String outboxProblem;
+    private long outboxProblemLoggedAtMs;
     private final Object signal = new Object();
     private boolean signalled;
     private boolean idle;
@@ -119,6 +125,7 @@ final class DeliveryWorker implements Runnable {
         while (running) {
             try {
                 long waitMs = deliverOnce();
+                outboxBackoff.reset();
                 if (nothingToSend) {
                     pause(waitMs, true);
                 } else if (waitMs > 0) {
@@ -126,8 +133,8 @@ final class DeliveryWorker implements Runnable {
                 }
             } catch (RuntimeException e) {
                 // the database is unusable for a moment (disk full, locked too long): retry later, never exit
-                LOG.error(destination.key() + " delivery: " + e.getMessage(), e);
-                pause(backoff.nextDelayMs(1, 1_000, maxBackoffMs), false);
+                outboxFails(e);
+                pause(outboxBackoff.nextDelayMs(1, 1_000, maxBackoffMs), false);
             }
         }
     }
@@ -163,7 +170,7 @@ final class DeliveryWorker implements Runnable {
         DeliveryOutcome settling = null;
         while (true) {
             if (destination == Destination.PRIMARY) {
-                outbox.markAttempted(batch);
+                markAttempted(batch);
                 afterPrimaryAttempt.run();
             }
             ScanSender.InFlight inFlight = sender.send(endpoint, batch, current.timeoutMs(), latency);
@@ -227,11 +234,51 @@ final class DeliveryWorker implements Runnable {
         strandedCheckedAtMs = clock.millis();
     }
 
+    /**
+     * Counts the attempt, for the mirror's "primary first" (seed §2.1). When the disk is full or
+     * failing, the batch is still sent: the scans reach the server while the disk cannot take
+     * writes, and stay in the outbox until it can (sent again then, answered "duplicate").
+     */
+    private void markAttempted(List<OutboxEntry> batch) {
+        try {
+            outbox.markAttempted(batch);
+        } catch (DatabaseException e) {
+            outboxFails(e);
+        }
+    }
+
+    /** Logs an outbox problem in full when it is new, then at most once a minute while it lasts. */
+    private void outboxFails(RuntimeException e) {
+        long now = clock.millis();
+        if (!Objects.equals(e.getMessage(), outboxProblem)) {
+            outboxProblem = e.getMessage();
+            outboxProblemLoggedAtMs = now;
+            LOG.error(destination.key() + " delivery: " + e.getMessage(), e);
+        } else if (now - outboxProblemLoggedAtMs >= ERROR_REFRESH_MS) {
+            outboxProblemLoggedAtMs = now;
+            LOG.error(destination.key() + " delivery: still " + e.getMessage());
+        }
+    }
+
+    /**
+     * After delivered scans were removed from the outbox. (Not after any write: on a nearly full
+     * disk a small write may fit between failing ones, and each would be logged as a recovery.)
+     */
+    private void outboxWorks() {
+        if (outboxProblem != null) {
+            LOG.info(destination.key() + " delivery: the outbox can be written again");
+            outboxProblem = null;
+        }
+    }
+
     private void settle(String endpoint, DeliveryOutcome outcome) {
         if (outcome == null) {
             return;
         }
         outbox.settle(destination, endpoint, outcome.delivered(), outcome.rejected(), clock.instant());
+        if (!outcome.delivered().isEmpty() || !outcome.rejected().isEmpty()) {
+            outboxWorks();
+        }
         for (Rejection rejection : outcome.rejected()) {
             LOG.warn(destination.key() + " refused a scan for good; it is kept in the dead letters"
                     + " (see `genba-agent status`): " + rejection.reason());
@@ -258,13 +305,13 @@ final class DeliveryWorker implements Runnable {
         if (failing) {
             LOG.info(destination.key() + " delivery works again after " + backoff.failures() + " failed attempts");
         }
+        failing = false;
+        lastError = null;
+        backoff.reset();
         if (errorMayBeRecorded) {
             outbox.clearError(destination, endpoint);
             errorMayBeRecorded = false;
         }
-        failing = false;
-        lastError = null;
-        backoff.reset();
     }
 
     /** Waits, but returns early when woken (new configuration, stop, and new scans when idle). */

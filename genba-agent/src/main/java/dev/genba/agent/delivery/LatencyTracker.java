@@ -1,5 +1,7 @@
 package dev.genba.agent.delivery;
 
+import dev.genba.agent.db.DatabaseException;
+import dev.genba.agent.logs.AgentLog;
 import dev.genba.agent.outbox.Destination;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -11,6 +13,7 @@ import java.util.Map;
  * status report of the running agent and {@code genba-agent report} show the same 24 hours.
  */
 public final class LatencyTracker {
+    private static final AgentLog LOG = AgentLog.of(LatencyTracker.class);
     private static final long FLUSH_EVERY_MS = 10_000;
     /** Stands for "no endpoint" in the store. */
     static final String NONE = "";
@@ -35,6 +38,7 @@ public final class LatencyTracker {
     private long unsavedHour = -1;
     private long lastFlushMs;
     private String endpoint;
+    private boolean keptInMemory;
 
     public LatencyTracker(Destination destination, LatencyStore store, Clock clock) {
         this.destination = destination;
@@ -75,17 +79,34 @@ public final class LatencyTracker {
         }
     }
 
-    /** Writes what was measured since the last write. */
+    /**
+     * Writes what was measured since the last write. When the disk takes no writes (full or
+     * failing), the measurements stay in memory for the next try: neither a delivery nor a
+     * status report fails for their sake.
+     */
     public synchronized void flush() {
         lastFlushMs = clock.millis();
         if (unsaved.samples() == 0) {
             return;
         }
-        store.add(destination, unsavedHour, unsaved, clock.instant());
+        try {
+            store.add(destination, unsavedHour, unsaved, clock.instant());
+        } catch (DatabaseException e) {
+            if (!keptInMemory) {
+                keptInMemory = true;
+                LOG.warn(destination.key() + " latency is kept in memory until the disk takes writes again: "
+                        + e.getMessage());
+            }
+            return;
+        }
+        keptInMemory = false;
         unsaved = new LatencyHistogram();
     }
 
-    /** The last 24 hours, this process's newest measurements included; null when nothing was measured. */
+    /**
+     * The last 24 hours, this process's newest measurements included (those not written yet
+     * because the disk takes no writes excepted); null when nothing was measured.
+     */
     public synchronized Summary summary() {
         flush();
         return store.summary(destination, clock.instant());

@@ -231,8 +231,11 @@ public final class IntakeServer implements AutoCloseable {
     }
 
     private static String unavailable(Throwable cause) {
-        if (cause instanceof OutboxFullException || cause instanceof DatabaseException) {
+        if (cause instanceof OutboxFullException) {
             return cause.getMessage();
+        }
+        if (cause instanceof DatabaseException) {
+            return cause.getMessage() + ": this scan was NOT accepted, send it again";
         }
         return "the outbox could not be written (" + cause + "): this scan was NOT accepted, send it again";
     }

@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 public final class GroupCommitter implements AutoCloseable {
     private static final AgentLog LOG = AgentLog.of(GroupCommitter.class);
     private static final int MAX_GROUP = 512;
+    private static final long REPEAT_LOG_MS = 60_000;
 
     private record Request(List<QueuedScan> scans, CompletableFuture<Void> committed) {
     }
@@ -30,6 +31,10 @@ public final class GroupCommitter implements AutoCloseable {
     private final BlockingQueue<Request> queue = new ArrayBlockingQueue<>(4096);
     private final Thread thread;
     private volatile boolean running = true;
+    /** While writes fail: the problem last logged, when, and the requests refused since the first failure. */
+    private String problem;
+    private long problemLoggedAtMs;
+    private long refused;
 
     public GroupCommitter(OutboxStore outbox, Supplier<List<Destination>> destinations, Runnable afterCommit,
                           Clock clock) {
@@ -77,9 +82,14 @@ public final class GroupCommitter implements AutoCloseable {
         try {
             accepted = outbox.enqueueGroup(scans, destinations.get(), clock.instant());
         } catch (RuntimeException e) {
-            LOG.error("could not write " + group.size() + " intake requests to the outbox: " + e.getMessage());
+            refusedAll(group.size(), e);
             group.forEach(request -> request.committed().completeExceptionally(e));
             return;
+        }
+        if (problem != null) {
+            LOG.info("the outbox takes scans again, after refusing " + refused + " intake requests");
+            problem = null;
+            refused = 0;
         }
         for (int i = 0; i < group.size(); i++) {
             if (accepted.get(i)) {
@@ -90,6 +100,24 @@ public final class GroupCommitter implements AutoCloseable {
             }
         }
         afterCommit.run();
+    }
+
+    /**
+     * Logs a failed write: a new problem at once, the same one at most once a minute (a full disk
+     * refuses every scan, and each scanner sends its scans again).
+     */
+    private void refusedAll(int requests, RuntimeException e) {
+        refused += requests;
+        long now = clock.millis();
+        String message = e.getMessage() != null ? e.getMessage() : e.toString();
+        if (!message.equals(problem)) {
+            problem = message;
+            problemLoggedAtMs = now;
+            LOG.error("could not write " + requests + " intake requests to the outbox: " + message);
+        } else if (now - problemLoggedAtMs >= REPEAT_LOG_MS) {
+            problemLoggedAtMs = now;
+            LOG.error("still refusing scans, " + refused + " intake requests so far: " + message);
+        }
     }
 
     /** Stops taking requests and commits the ones already queued before returning. */

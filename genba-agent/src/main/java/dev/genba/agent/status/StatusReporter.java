@@ -3,6 +3,7 @@ package dev.genba.agent.status;
 import dev.genba.agent.config.AgentSettings;
 import dev.genba.agent.config.LiveSettings;
 import dev.genba.agent.config.ServerContact;
+import dev.genba.agent.db.DatabaseException;
 import dev.genba.agent.delivery.LatencyTracker;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.http.HttpAnswer;
@@ -61,7 +62,17 @@ public final class StatusReporter {
 
     /** The periodic job: take a sample, keep it, send what is waiting. */
     public void tick() throws InterruptedException {
-        backlog.add(Json.write(sample().toJson()));
+        String report = Json.write(sample().toJson());
+        try {
+            backlog.add(report);
+        } catch (DatabaseException e) {
+            // The disk is full or failing: this report cannot wait on disk, so it goes now or not at
+            // all, and the server sees the full disk in it. The reports already waiting wait on.
+            LOG.warn("status report sent without keeping it (it is lost if the server does not take it now): "
+                    + e.getMessage());
+            send(report);
+            return;
+        }
         sendBacklog();
     }
 

@@ -1,6 +1,7 @@
 package dev.genba.agent.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -51,5 +52,39 @@ class AgentDatabaseTest {
             });
             assertThat(value).isEqualTo("v");
         }
+    }
+
+    @Test
+    void a_failed_write_is_rolled_back_reports_its_own_cause_and_the_next_write_works() {
+        try (AgentDatabase database = AgentDatabase.open(directory.resolve("outbox.db"))) {
+            IllegalStateException cause = new IllegalStateException("the work failed half way");
+
+            assertThatThrownBy(() -> database.write(connection -> {
+                put(connection, "half", "written");
+                throw cause;
+            })).isSameAs(cause);
+            assertThatThrownBy(() -> database.write(connection -> {
+                put(connection, "twice", "1");
+                put(connection, "twice", "2");
+                return null;
+            })).isInstanceOf(DatabaseException.class).hasMessageContaining("UNIQUE constraint failed");
+
+            database.write(connection -> put(connection, "after", "ok"));
+            String keys = database.read(connection -> {
+                try (Statement statement = connection.createStatement();
+                     ResultSet row = statement.executeQuery("SELECT group_concat(key) FROM agent_state")) {
+                    row.next();
+                    return row.getString(1);
+                }
+            });
+            assertThat(keys).as("only the write that went through").isEqualTo("after");
+        }
+    }
+
+    private static Void put(Connection connection, String key, String value) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("INSERT INTO agent_state (key, value) VALUES ('" + key + "', '" + value + "')");
+        }
+        return null;
     }
 }

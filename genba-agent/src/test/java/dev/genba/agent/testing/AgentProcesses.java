@@ -39,27 +39,36 @@ public final class AgentProcesses {
                 .start();
     }
 
+    /** The intake's answer to one scan: its status, the scan id of a 202, the message of a refusal. */
+    public record Answer(int status, String scanId, String message) {
+    }
+
     /** The scan id when the agent acknowledged the scan, null when it did not answer 202. */
     public static String post(int port, String tag) {
         try {
-            HttpURLConnection connection = (HttpURLConnection) new URL("http://127.0.0.1:" + port + "/scans").openConnection();
-            connection.setRequestMethod("POST");
-            connection.setDoOutput(true);
-            connection.setConnectTimeout(1_000);
-            connection.setReadTimeout(5_000);
-            connection.setRequestProperty("Content-Type", "application/json");
-            try (OutputStream out = connection.getOutputStream()) {
-                out.write(("{\"payload\": {\"tag_id\": \"" + tag + "\", \"location\": \"SHELF-03\"}}")
-                        .getBytes(StandardCharsets.UTF_8));
-            }
-            if (connection.getResponseCode() != 202) {
-                return null;
-            }
-            try (InputStream in = connection.getInputStream()) {
-                return (String) ((Map<?, ?>) Json.parse(in.readAllBytes())).get("scan_id");
-            }
+            Answer answer = send(port, tag);
+            return answer.status() == 202 ? answer.scanId() : null;
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /** Posts one scan with tag {@code tag} to the intake and reads the answer, refusals included. */
+    public static Answer send(int port, String tag) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) new URL("http://127.0.0.1:" + port + "/scans").openConnection();
+        connection.setRequestMethod("POST");
+        connection.setDoOutput(true);
+        connection.setConnectTimeout(1_000);
+        connection.setReadTimeout(15_000);
+        connection.setRequestProperty("Content-Type", "application/json");
+        try (OutputStream out = connection.getOutputStream()) {
+            out.write(("{\"payload\": {\"tag_id\": \"" + tag + "\", \"location\": \"SHELF-03\"}}")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        int status = connection.getResponseCode();
+        try (InputStream in = status == 202 ? connection.getInputStream() : connection.getErrorStream()) {
+            Map<?, ?> body = (Map<?, ?>) Json.parse(in.readAllBytes());
+            return new Answer(status, (String) body.get("scan_id"), String.valueOf(body.get("message")));
         }
     }
 }
