@@ -6,6 +6,8 @@ import dev.genba.agent.config.ConfigStore;
 import dev.genba.agent.config.LiveSettings;
 import dev.genba.agent.config.ServerContact;
 import dev.genba.agent.db.AgentDatabase;
+import dev.genba.agent.db.DamagedOutbox;
+import dev.genba.agent.db.DatabaseException;
 import dev.genba.agent.delivery.Delivery;
 import dev.genba.agent.delivery.LatencyStore;
 import dev.genba.agent.http.AgentHttp;
@@ -66,9 +68,21 @@ public final class GenbaAgent implements AutoCloseable {
         }
     }
 
+    /** A damaged outbox is set aside and replaced, so the handheld keeps taking scans (RUNBOOK 11.7). */
+    private static AgentDatabase openOutbox(Path file, Clock clock) {
+        try {
+            return AgentDatabase.open(file);
+        } catch (DatabaseException e) {
+            if (!e.damaged()) {
+                throw e;
+            }
+            return DamagedOutbox.setAsideAndReopen(file, e, clock);
+        }
+    }
+
     private void wire(AgentFileConfig file, LogBuffer logs, Clock clock, Path systemRoot) {
         String version = AgentVersion.current();
-        AgentDatabase database = AgentDatabase.open(file.outboxFile());
+        AgentDatabase database = openOutbox(file.outboxFile(), clock);
         started.push(database);
         ConfigStore configStore = new ConfigStore(file.serverConfigFile());
         LiveSettings settings = new LiveSettings(file, configStore.load());

@@ -19,12 +19,12 @@ import java.util.Map;
 record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverConfigReceived,
                    List<DestinationStats> destinations,
                    Map<Destination, List<DeadLetter>> newestDeadLetters, long statusReportsWaiting, ServerProbe server,
-                   Instant now) {
+                   List<String> damagedSetAside, Instant now) {
     private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z")
             .withZone(ZoneId.systemDefault());
 
     boolean needsAttention() {
-        return !server.reachable() || outboxFull()
+        return !server.reachable() || outboxFull() || !damagedSetAside.isEmpty()
                 || destinations.stream().anyMatch(d -> d.deadLetters() > 0 || d.lastError() != null);
     }
 
@@ -74,6 +74,10 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
                     .append(destination.key()).append(' ').append(letter.scanId()).append(' ')
                     .append(LOCAL.format(letter.failedAt())).append(": ").append(letter.reason()).append('\n')));
         }
+        if (!damagedSetAside.isEmpty()) {
+            text.append("\nA damaged outbox was set aside (RUNBOOK 11.7; remove the folder once it has been dealt with):\n");
+            damagedSetAside.forEach(line -> text.append("  ").append(line).append('\n'));
+        }
         text.append("\nstatus reports waiting to be sent: ").append(statusReportsWaiting).append('\n');
         return text.toString();
     }
@@ -104,6 +108,7 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
         }
         json.put("destinations", perDestination);
         json.put("status_reports_waiting", statusReportsWaiting);
+        json.put("damaged_outboxes_set_aside", damagedSetAside);
         return Json.write(json);
     }
 

@@ -6,6 +6,7 @@ import dev.genba.agent.config.AgentSettings;
 import dev.genba.agent.config.ConfigStore;
 import dev.genba.agent.config.LiveSettings;
 import dev.genba.agent.db.AgentDatabase;
+import dev.genba.agent.db.DamagedOutbox;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.outbox.DeadLetter;
 import dev.genba.agent.outbox.DeadLetterStore;
@@ -57,7 +58,8 @@ final class StatusCommand implements Callable<Integer> {
             ServerProbe probe = ServerProbe.check(new AgentHttp(file.clientKey(), AgentVersion.current()), file.serverUrl());
             long reportsWaiting = new StatusBacklog(database, StatusBacklog.MAX_REPORTS).size();
             status = new AgentStatus(file, settings, live.serverConfig().isPresent(), new ArrayList<>(stats.values()),
-                    newestDeadLetters, reportsWaiting, probe, Clock.systemUTC().instant());
+                    newestDeadLetters, reportsWaiting, probe, DamagedOutbox.setAside(file.stateDir()),
+                    Clock.systemUTC().instant());
         }
         if (json) {
             spec.commandLine().getOut().println(status.toJson());

@@ -44,16 +44,31 @@ public final class AgentDatabase implements AutoCloseable {
         // IMMEDIATE takes the write lock at BEGIN, so two processes never deadlock upgrading a read lock.
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
         config.setCacheSize(-1024);
+        Connection connection;
         try {
-            Connection connection = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            AgentDatabase database = new AgentDatabase(file, connection);
+            connection = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        } catch (SQLException e) {
+            throw cannotOpen(file, e);
+        }
+        AgentDatabase database = new AgentDatabase(file, connection);
+        try {
             database.write(Schema::create);
             return database;
-        } catch (SQLException e) {
-            throw new DatabaseException("cannot open " + file.toAbsolutePath() + ": " + e.getMessage()
-                    + "; run the command as the agent's user (sudo -u genba-agent genba-agent ...)"
-                    + " or make the state directory writable for it", e);
+        } catch (DatabaseException e) {
+            database.close();
+            throw e.getCause() instanceof SQLException cause ? cannotOpen(file, cause) : e;
         }
+    }
+
+    /** A damaged file or a full disk says so; anything else is most often the wrong user or permissions. */
+    private static DatabaseException cannotOpen(Path file, SQLException e) {
+        DatabaseException known = DatabaseException.from(file, e);
+        if (known.damaged() || known.diskProblem()) {
+            return known;
+        }
+        return new DatabaseException("cannot open " + file.toAbsolutePath() + ": " + e.getMessage()
+                + "; run the command as the agent's user (sudo -u genba-agent genba-agent ...)"
+                + " or make the state directory writable for it", e);
     }
 
     public Path file() {
