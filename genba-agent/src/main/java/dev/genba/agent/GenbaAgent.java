@@ -32,6 +32,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code genba-agent run}: every component wired by hand, started in dependency order and
@@ -42,6 +43,8 @@ public final class GenbaAgent implements AutoCloseable {
     private static final long FIRST_STATUS_DELAY_MS = 5_000;
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final AtomicBoolean damageSeen = new AtomicBoolean();
+    private volatile Runnable stopForDamage = () -> { };
     private IntakeServer intake;
 
     private GenbaAgent() {
@@ -68,15 +71,50 @@ public final class GenbaAgent implements AutoCloseable {
         }
     }
 
-    /** A damaged outbox is set aside and replaced, so the handheld keeps taking scans (RUNBOOK 11.7). */
+    /**
+     * A damaged outbox, found now or by the last run, is set aside and replaced, so the handheld
+     * keeps taking scans (RUNBOOK 11.7).
+     */
     private static AgentDatabase openOutbox(Path file, Clock clock) {
+        String foundByLastRun = DamagedOutbox.markedDamaged(file);
+        if (foundByLastRun != null) {
+            return DamagedOutbox.setAsideAndReopen(file, foundByLastRun, clock);
+        }
+        AgentDatabase database;
         try {
-            return AgentDatabase.open(file);
+            database = AgentDatabase.open(file);
         } catch (DatabaseException e) {
             if (!e.damaged()) {
                 throw e;
             }
-            return DamagedOutbox.setAsideAndReopen(file, e, clock);
+            return DamagedOutbox.setAsideAndReopen(file, e.getCause().getMessage(), clock);
+        }
+        try {
+            DamagedOutbox.finishInterruptedCopies(file, database);
+            return database;
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    /**
+     * What to do when SQLite finds the outbox damaged while the agent runs: {@code run} stops the
+     * process (systemd starts it again, and the start sets the file aside).
+     */
+    public void whenOutboxDamaged(Runnable stop) {
+        stopForDamage = stop;
+        if (damageSeen.get()) {
+            stop.run();
+        }
+    }
+
+    private void outboxDamaged(Path file, DatabaseException damage) {
+        if (damageSeen.compareAndSet(false, true)) {
+            DamagedOutbox.markDamaged(file, damage.getCause().getMessage());
+            LOG.error("the outbox is damaged (" + damage.getCause().getMessage() + "): the agent stops, and sets the"
+                    + " file aside when it starts again (RUNBOOK 11.7)");
+            stopForDamage.run();
         }
     }
 
@@ -84,6 +122,7 @@ public final class GenbaAgent implements AutoCloseable {
         String version = AgentVersion.current();
         AgentDatabase database = openOutbox(file.outboxFile(), clock);
         started.push(database);
+        database.whenDamaged(damage -> outboxDamaged(file.outboxFile(), damage));
         ConfigStore configStore = new ConfigStore(file.serverConfigFile());
         LiveSettings settings = new LiveSettings(file, configStore.load());
         OutboxStore outbox = new OutboxStore(database, file.outboxMaxRows());

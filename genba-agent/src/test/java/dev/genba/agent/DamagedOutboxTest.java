@@ -29,7 +29,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,32 +80,7 @@ class DamagedOutboxTest {
         try (FakeGenbaServer server = new FakeGenbaServer()) {
             AgentFileConfig file = TestConfig.load(TestConfig.write(directory, server.url(), ""));
             List<String> waiting = new ArrayList<>();
-            long countsPage;
-            try (AgentDatabase database = AgentDatabase.open(file.outboxFile())) {
-                OutboxStore outbox = new OutboxStore(database, 1_000_000);
-                ScanIntake intake = new ScanIntake(file.clientId(), Clock.systemUTC());
-                for (int i = 0; i < 2_500; i++) {
-                    QueuedScan scan = intake.fromFields(Map.of("tag_id", "WAITING-" + i, "location", "SHELF-03"));
-                    outbox.enqueue(List.of(scan), List.of(Destination.PRIMARY), Instant.now());
-                    waiting.add(scan.scanId().toString());
-                }
-                database.write(connection -> {
-                    try (Statement statement = connection.createStatement()) {
-                        statement.execute("""
-                                INSERT INTO dead_letters (destination, scan_id, body, enqueued_at, failed_at, http_status, reason)
-                                VALUES ('primary', 'dead-1', '{}', 0, 0, 400, 'refused')""");
-                    }
-                    return null;
-                });
-                countsPage = database.read(connection -> {
-                    try (Statement statement = connection.createStatement();
-                         ResultSet row = statement.executeQuery(
-                                 "SELECT rootpage FROM sqlite_master WHERE name = 'pending_counts'")) {
-                        row.next();
-                        return row.getLong(1);
-                    }
-                });
-            }
+            long countsPage = fill(file, waiting, "SELECT rootpage FROM sqlite_master WHERE name = 'pending_counts'");
             // The page the agent writes first at start is destroyed; the outbox's own pages are not.
             overwritePage(file.outboxFile(), countsPage);
 
@@ -118,6 +96,108 @@ class DamagedOutboxTest {
             assertThat(after.out()).contains("2500 deliveries waiting, 1 dead letters").contains("DEAD LETTERS")
                     .contains("dead-1");
         }
+    }
+
+    @Test
+    void damage_found_while_running_stops_the_agent_and_its_next_start_copies_all_but_the_damaged_page()
+            throws Exception {
+        try (FakeGenbaServer server = new FakeGenbaServer()) {
+            Path config = TestConfig.write(directory, server.url(), AgentProcesses.freePort(), "");
+            AgentFileConfig file = TestConfig.load(config);
+            List<String> waiting = new ArrayList<>();
+            // a page in the middle of the outbox's rows: opening the file never reads it, delivering does
+            long leaf = fill(file, waiting, "SELECT pageno FROM dbstat WHERE name = 'outbox' AND pagetype = 'leaf'"
+                    + " ORDER BY pageno LIMIT 1 OFFSET (SELECT count(*) / 2 FROM dbstat"
+                    + " WHERE name = 'outbox' AND pagetype = 'leaf')");
+            overwritePage(file.outboxFile(), leaf);
+
+            Process first = AgentProcesses.start(config);
+            assertThat(first.waitFor(60, TimeUnit.SECONDS)).as("the agent stops when it finds the damage").isTrue();
+            assertThat(first.exitValue()).isEqualTo(2);
+            assertThat(Files.readString(directory.resolve("agent.log"))).contains("the outbox is damaged");
+            assertThat(status(file).out()).contains("found damaged while the agent ran");
+
+            Process second = AgentProcesses.start(config);
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> AgentProcesses.post(file.intakePort(), "AFTER") != null);
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    List<String> missing = missing(waiting, server.storedScanIds());
+                    return missing.size() < 50 && contiguous(waiting, missing);
+                });
+            } finally {
+                second.destroy();
+                second.waitFor(30, TimeUnit.SECONDS);
+            }
+            List<String> missing = missing(waiting, server.storedScanIds());
+            assertThat(missing).as("only the rows on the damaged page").isNotEmpty().hasSizeLessThan(50);
+            assertThat(Files.readString(onlySetAsideFolder(file).resolve(DamagedOutbox.NOTE)))
+                    .contains("some could not be read");
+            assertThat(status(file).out()).doesNotContain("found damaged while the agent ran");
+        }
+    }
+
+    @Test
+    void a_copy_that_a_stop_interrupted_is_finished_at_the_next_start() throws Exception {
+        try (FakeGenbaServer server = new FakeGenbaServer()) {
+            AgentFileConfig file = TestConfig.load(TestConfig.write(directory, server.url(), ""));
+            List<String> waiting = new ArrayList<>();
+            fill(file, waiting, "SELECT 1");
+            // as a power cut leaves it: the file set aside, the note saying the copy has not finished
+            Path folder = Files.createDirectories(file.stateDir().resolve("damaged-20261124-000000"));
+            Files.move(file.outboxFile(), folder.resolve("outbox.db"));
+            Files.writeString(folder.resolve(DamagedOutbox.NOTE), "outbox.db was found damaged (test)\n"
+                    + "copying what can be read into the new outbox.db (not finished yet)\n");
+            assertThat(status(file).out()).contains("not finished yet");
+
+            try (GenbaAgent agent = GenbaAgent.start(file, new LogBuffer(100), Clock.systemUTC())) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> server.storedScanIds().containsAll(waiting));
+            }
+            assertThat(Files.readString(folder.resolve(DamagedOutbox.NOTE)))
+                    .contains("copied into the new outbox: 2500 deliveries waiting, 1 dead letters");
+        }
+    }
+
+    /**
+     * Queues 2,500 scans (their ids into {@code waiting}) and a dead letter in a new outbox, and
+     * returns the page number {@code pageQuery} finds in it.
+     */
+    private static long fill(AgentFileConfig file, List<String> waiting, String pageQuery) {
+        try (AgentDatabase database = AgentDatabase.open(file.outboxFile())) {
+            OutboxStore outbox = new OutboxStore(database, 1_000_000);
+            ScanIntake intake = new ScanIntake(file.clientId(), Clock.systemUTC());
+            for (int i = 0; i < 2_500; i++) {
+                QueuedScan scan = intake.fromFields(Map.of("tag_id", "WAITING-" + i, "location", "SHELF-03"));
+                outbox.enqueue(List.of(scan), List.of(Destination.PRIMARY), Instant.now());
+                waiting.add(scan.scanId().toString());
+            }
+            database.write(connection -> {
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("INSERT INTO dead_letters (destination, scan_id, body, enqueued_at, failed_at,"
+                            + " http_status, reason) VALUES ('primary', 'dead-1', '{}', 0, 0, 400, 'refused')");
+                }
+                return null;
+            });
+            return database.read(connection -> {
+                try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(pageQuery)) {
+                    row.next();
+                    return row.getLong(1);
+                }
+            });
+        }
+    }
+
+    private static List<String> missing(List<String> waiting, List<String> stored) {
+        Set<String> have = new HashSet<>(stored);
+        return waiting.stream().filter(scanId -> !have.contains(scanId)).toList();
+    }
+
+    /** True when {@code missing} is one run of neighbours in {@code waiting} (queue order = page order). */
+    private static boolean contiguous(List<String> waiting, List<String> missing) {
+        if (missing.isEmpty()) {
+            return true;
+        }
+        int first = waiting.indexOf(missing.get(0));
+        return waiting.subList(first, first + missing.size()).equals(missing);
     }
 
     private static void overwritePage(Path databaseFile, long page) throws IOException {

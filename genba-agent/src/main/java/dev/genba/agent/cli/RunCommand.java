@@ -61,6 +61,9 @@ final class RunCommand implements Callable<Integer> {
         AgentLog.toConsoleAndShipping(logs);
         AgentHttp.keepConnections();
         GenbaAgent agent = GenbaAgent.start(file, logs, Clock.systemUTC());
+        // Exits from a thread of its own: the thread that found the damage holds the outbox's lock,
+        // which the shutdown (committing what is in flight) needs.
+        agent.whenOutboxDamaged(() -> new Thread(() -> System.exit(ExitCodes.ERROR), "agent-stop-damaged").start());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();

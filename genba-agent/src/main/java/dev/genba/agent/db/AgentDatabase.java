@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -20,6 +21,7 @@ public final class AgentDatabase implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     /** True while the connection may not be at synchronous=FULL (a restore that failed is retried). */
     private boolean relaxed;
+    private volatile Consumer<DatabaseException> whenDamaged = damage -> { };
 
     private AgentDatabase(Path file, Connection connection) {
         this.file = file;
@@ -84,7 +86,7 @@ public final class AgentDatabase implements AutoCloseable {
             }
             return transaction(work);
         } catch (SQLException e) {
-            throw DatabaseException.from(file, e);
+            throw failed(e);
         } finally {
             lock.unlock();
         }
@@ -107,10 +109,26 @@ public final class AgentDatabase implements AutoCloseable {
                 synchronous("FULL");
             }
         } catch (SQLException e) {
-            throw DatabaseException.from(file, e);
+            throw failed(e);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Called (on the thread that found it) each time SQLite reports the file damaged while in use;
+     * the agent stops so that its next start sets the file aside (RUNBOOK 11.7).
+     */
+    public void whenDamaged(Consumer<DatabaseException> action) {
+        this.whenDamaged = action;
+    }
+
+    private DatabaseException failed(SQLException e) {
+        DatabaseException failure = DatabaseException.from(file, e);
+        if (failure.damaged()) {
+            whenDamaged.accept(failure);
+        }
+        return failure;
     }
 
     private void synchronous(String mode) throws SQLException {
@@ -165,7 +183,7 @@ public final class AgentDatabase implements AutoCloseable {
         try {
             return work.run(connection);
         } catch (SQLException e) {
-            throw DatabaseException.from(file, e);
+            throw failed(e);
         } finally {
             lock.unlock();
         }
