@@ -72,33 +72,6 @@ public final class GenbaAgent implements AutoCloseable {
     }
 
     /**
-     * A damaged outbox, found now or by the last run, is set aside and replaced, so the handheld
-     * keeps taking scans (RUNBOOK 11.7).
-     */
-    private static AgentDatabase openOutbox(Path file, Clock clock) {
-        String foundByLastRun = DamagedOutbox.markedDamaged(file);
-        if (foundByLastRun != null) {
-            return DamagedOutbox.setAsideAndReopen(file, foundByLastRun, clock);
-        }
-        AgentDatabase database;
-        try {
-            database = AgentDatabase.open(file);
-        } catch (DatabaseException e) {
-            if (!e.damaged()) {
-                throw e;
-            }
-            return DamagedOutbox.setAsideAndReopen(file, e.getCause().getMessage(), clock);
-        }
-        try {
-            DamagedOutbox.finishInterruptedCopies(file, database);
-            return database;
-        } catch (RuntimeException e) {
-            database.close();
-            throw e;
-        }
-    }
-
-    /**
      * What to do when SQLite finds the outbox damaged while the agent runs: {@code run} stops the
      * process (systemd starts it again, and the start sets the file aside).
      */
@@ -120,7 +93,8 @@ public final class GenbaAgent implements AutoCloseable {
 
     private void wire(AgentFileConfig file, LogBuffer logs, Clock clock, Path systemRoot) {
         String version = AgentVersion.current();
-        AgentDatabase database = openOutbox(file.outboxFile(), clock);
+        // a damaged outbox, found now or by the last run, is set aside and replaced (RUNBOOK 11.7)
+        AgentDatabase database = DamagedOutbox.openForRun(file.outboxFile(), clock);
         started.push(database);
         database.whenDamaged(damage -> outboxDamaged(file.outboxFile(), damage));
         ConfigStore configStore = new ConfigStore(file.serverConfigFile());

@@ -151,9 +151,81 @@ class DamagedOutboxTest {
 
             try (GenbaAgent agent = GenbaAgent.start(file, new LogBuffer(100), Clock.systemUTC())) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> server.storedScanIds().containsAll(waiting));
+                assertThat(AgentProcesses.post(agent.intakePort(), "AFTER")).isNotNull();
             }
             assertThat(Files.readString(folder.resolve(DamagedOutbox.NOTE)))
                     .contains("copied into the new outbox: 2500 deliveries waiting, 1 dead letters");
+
+            // finished a second time (a stop before the note was rewritten): nothing is added twice
+            Files.writeString(folder.resolve(DamagedOutbox.NOTE), "outbox.db was found damaged (test)\n"
+                    + "copying what can be read into the new outbox.db (not finished yet)\n");
+            try (GenbaAgent agent = GenbaAgent.start(file, new LogBuffer(100), Clock.systemUTC())) {
+                assertThat(agent.intakePort()).isPositive();
+            }
+            assertThat(status(file).out()).containsPattern("primary +\\d+ +\\S+ +1 ");
+        }
+    }
+
+    @Test
+    void a_set_aside_that_a_power_cut_interrupted_between_the_files_loses_none_of_the_wal() throws Exception {
+        try (FakeGenbaServer server = new FakeGenbaServer()) {
+            AgentFileConfig file = TestConfig.load(TestConfig.write(directory, server.url(), ""));
+            Path snapshot = Files.createDirectories(directory.resolve("snapshot"));
+            List<String> waiting = new ArrayList<>();
+            try (AgentDatabase database = AgentDatabase.open(file.outboxFile())) {
+                database.read(connection -> {
+                    try (Statement statement = connection.createStatement()) {
+                        statement.execute("PRAGMA wal_autocheckpoint = 0"); // every scan stays in the -wal
+                    }
+                    return null;
+                });
+                OutboxStore outbox = new OutboxStore(database, 1_000_000);
+                ScanIntake intake = new ScanIntake(file.clientId(), Clock.systemUTC());
+                for (int i = 0; i < 300; i++) {
+                    QueuedScan scan = intake.fromFields(Map.of("tag_id", "IN-WAL-" + i, "location", "SHELF-03"));
+                    outbox.enqueue(List.of(scan), List.of(Destination.PRIMARY), Instant.now());
+                    waiting.add(scan.scanId().toString());
+                }
+                for (String part : List.of("outbox.db", "outbox.db-wal", "outbox.db-shm")) {
+                    Files.copy(file.stateDir().resolve(part), snapshot.resolve(part));
+                }
+            }
+            // as the cut leaves it: outbox.db moved into the folder, its -wal and -shm not yet
+            for (String part : List.of("outbox.db", "outbox.db-wal", "outbox.db-shm")) {
+                Files.deleteIfExists(file.stateDir().resolve(part));
+            }
+            Path folder = Files.createDirectories(file.stateDir().resolve("damaged-20261124-000000"));
+            Files.copy(snapshot.resolve("outbox.db"), folder.resolve("outbox.db"));
+            Files.copy(snapshot.resolve("outbox.db-wal"), file.stateDir().resolve("outbox.db-wal"));
+            Files.copy(snapshot.resolve("outbox.db-shm"), file.stateDir().resolve("outbox.db-shm"));
+            Files.writeString(folder.resolve(DamagedOutbox.NOTE), "outbox.db was found damaged (test)\n"
+                    + "moving the damaged files here (not finished yet)\n");
+
+            try (GenbaAgent agent = GenbaAgent.start(file, new LogBuffer(100), Clock.systemUTC())) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> server.storedScanIds().containsAll(waiting));
+                assertThat(AgentProcesses.post(agent.intakePort(), "AFTER")).isNotNull();
+            }
+            assertThat(folder.resolve("outbox.db-wal")).as("moved to its file, untouched").exists()
+                    .hasSameBinaryContentAs(snapshot.resolve("outbox.db-wal"));
+            assertThat(Files.readString(folder.resolve(DamagedOutbox.NOTE)))
+                    .contains("copied into the new outbox: 300 deliveries waiting, 0 dead letters");
+        }
+    }
+
+    @Test
+    void files_an_operator_moved_into_a_damaged_folder_by_hand_are_copied_at_the_next_start() throws Exception {
+        try (FakeGenbaServer server = new FakeGenbaServer()) {
+            AgentFileConfig file = TestConfig.load(TestConfig.write(directory, server.url(), ""));
+            List<String> waiting = new ArrayList<>();
+            fill(file, waiting, "SELECT 1");
+            Path folder = Files.createDirectories(file.stateDir().resolve("damaged-manual"));
+            Files.move(file.outboxFile(), folder.resolve("outbox.db"));
+
+            try (GenbaAgent agent = GenbaAgent.start(file, new LogBuffer(100), Clock.systemUTC())) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> server.storedScanIds().containsAll(waiting));
+                assertThat(AgentProcesses.post(agent.intakePort(), "AFTER")).isNotNull();
+            }
+            assertThat(status(file).out()).contains(folder + ": copied into the new outbox: 2500 deliveries waiting");
         }
     }
 

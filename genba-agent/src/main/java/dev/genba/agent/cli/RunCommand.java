@@ -61,14 +61,14 @@ final class RunCommand implements Callable<Integer> {
         AgentLog.toConsoleAndShipping(logs);
         AgentHttp.keepConnections();
         GenbaAgent agent = GenbaAgent.start(file, logs, Clock.systemUTC());
-        // Exits from a thread of its own: the thread that found the damage holds the outbox's lock,
-        // which the shutdown (committing what is in flight) needs.
-        agent.whenOutboxDamaged(() -> new Thread(() -> System.exit(ExitCodes.ERROR), "agent-stop-damaged").start());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
             stopped.countDown();
         }, "agent-shutdown"));
+        // After the hook, so the stop commits what is in flight. Exits from a thread of its own: the
+        // thread that found the damage holds the outbox's lock, which the shutdown needs.
+        agent.whenOutboxDamaged(() -> new Thread(() -> System.exit(ExitCodes.ERROR), "agent-stop-damaged").start());
         stopped.await();
         return ExitCodes.OK;
     }

@@ -143,8 +143,10 @@ public final class AgentDatabase implements AutoCloseable {
      * runs COMMIT alone ({@code Connection.commit()} would also begin the next transaction at once).
      */
     private <T> T transaction(SqlWork<T> work) throws SQLException {
-        connection.setAutoCommit(false);
         try {
+            // inside the try: sqlite-jdbc marks the connection as in a transaction before BEGIN runs,
+            // so a BEGIN that fails (busy) must still be followed by the switch back
+            connection.setAutoCommit(false);
             T result = work.run(connection);
             connection.setAutoCommit(true);
             return result;

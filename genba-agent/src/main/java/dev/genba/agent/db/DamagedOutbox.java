@@ -2,15 +2,20 @@ package dev.genba.agent.db;
 
 import dev.genba.agent.logs.AgentLog;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -19,93 +24,183 @@ import java.util.List;
 import org.sqlite.SQLiteConfig;
 
 /**
- * An outbox.db that SQLite finds damaged when the agent starts (not a database any more, or
- * corrupt pages, as a failing SD card leaves it). Failing at every start would stop the
- * handheld taking scans, so the file and its -wal and -shm are moved, untouched, into
- * {@code state_dir/damaged-<UTC time>/}, a new outbox is made, and what can still be read from
- * the old one is copied into it: the deliveries still waiting (the server answers "duplicate"
- * for any it already has) and the dead letters. {@code genba-agent status} names the folder
- * until an operator removes it (RUNBOOK 11.7).
+ * An outbox.db that SQLite finds damaged (not a database any more, or corrupt pages, as a failing
+ * SD card leaves it). Failing at every start would stop the handheld taking scans, so the file and
+ * its -wal and -shm are moved, untouched, into {@code state_dir/damaged-<UTC time>/}, a new outbox
+ * is made, and what can still be read from the old one is copied into it: the deliveries still
+ * waiting (the server answers "duplicate" for any it already has) and the dead letters.
+ * {@code genba-agent status} names the folder until an operator removes it (RUNBOOK 11.7).
+ *
+ * <p>Each step is written to the folder's note (fsynced) before the next begins, and every start
+ * finishes a folder whose note says a step is not done: a power cut between moving outbox.db and
+ * its -wal must not leave the -wal beside a new outbox.db, where SQLite would discard its scans.
+ * A folder without a note (files an operator moved there by hand) is copied from too.
  */
 public final class DamagedOutbox {
     private static final AgentLog LOG = AgentLog.of(DamagedOutbox.class);
     static final String FOLDER_PREFIX = "damaged-";
-    /** In the folder: when, why, and what was copied, in plain words. */
+    /** In the folder: why and when (first line), then how far the set-aside got or what was copied. */
     public static final String NOTE = "set-aside.txt";
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
     private static final int CHUNK = 1_000;
+    private static final List<String> PARTS = List.of("", "-wal", "-shm");
+    private static final String MOVING = "moving the damaged files here (not finished yet)";
     private static final String COPYING = "copying what can be read into the new outbox.db (not finished yet)";
 
     private DamagedOutbox() {
     }
 
-    /** What was copied from one table of the damaged file; {@code error} is why the rest could not be read. */
+    /** What was copied from one table of the damaged file; {@code error} is why some could not be read. */
     record Copied(long rows, String error) {
     }
 
-    /** Sets the damaged file aside, opens a new outbox with what could be read from it, and says so in the log. */
-    public static AgentDatabase setAsideAndReopen(Path file, String why, Clock clock) {
+    /**
+     * Opens the outbox for {@code run}: first finishes any set-aside a stop interrupted, then sets
+     * {@code file} aside when it is damaged (found now, or by the last run: {@code outbox.db.damaged}),
+     * then copies into the outbox what each unfinished folder still holds.
+     */
+    public static AgentDatabase openForRun(Path file, Clock clock) {
+        finishInterruptedMoves(file);
+        String foundByLastRun = markedDamaged(file);
+        AgentDatabase database;
+        if (foundByLastRun != null && Files.exists(file)) {
+            database = setAsideAndReopen(file, foundByLastRun, clock);
+        } else {
+            if (foundByLastRun != null) {
+                deleteMarker(file); // nothing left to set aside
+            }
+            try {
+                database = AgentDatabase.open(file);
+            } catch (DatabaseException e) {
+                if (!e.damaged()) {
+                    throw e;
+                }
+                database = setAsideAndReopen(file, e.getCause().getMessage(), clock);
+            }
+        }
+        try {
+            finishCopies(file, database);
+            return database;
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    private static AgentDatabase setAsideAndReopen(Path file, String why, Clock clock) {
         Path stateDir = file.toAbsolutePath().getParent();
         Path folder = stateDir.resolve(FOLDER_PREFIX + STAMP.format(clock.instant()));
         for (int n = 2; Files.exists(folder); n++) {
             folder = stateDir.resolve(FOLDER_PREFIX + STAMP.format(clock.instant()) + "-" + n);
         }
+        String first = "outbox.db was found damaged (" + why.replace('\n', ' ') + "); set aside at " + clock.instant()
+                + ", kept here untouched, and a new outbox.db was made";
         try {
             Files.createDirectories(folder);
-            for (String suffix : List.of("", "-wal", "-shm")) {
-                Path part = file.resolveSibling(file.getFileName() + suffix);
-                if (Files.exists(part)) {
-                    Files.move(part, folder.resolve(part.getFileName()), StandardCopyOption.ATOMIC_MOVE);
-                }
-            }
-            // Until the copy is done the note says so: a start after a crash in between finishes it.
-            Files.writeString(folder.resolve(NOTE), "outbox.db was found damaged (" + why + "); set aside at "
-                    + clock.instant() + ", kept here untouched, and a new outbox.db was made\n" + COPYING + "\n");
-            Files.deleteIfExists(marker(file));
+            writeNote(folder, first, MOVING);
+            moveParts(file, folder);
+            writeNote(folder, first, COPYING);
         } catch (IOException e) {
             throw new DatabaseException("the outbox file " + file.toAbsolutePath() + " is damaged (" + why
-                    + "); setting it aside in " + folder + " failed too (" + e.getMessage() + "): move outbox.db,"
-                    + " outbox.db-wal and outbox.db-shm out of the state directory by hand and start the agent again", e);
+                    + "); setting it aside in " + folder + " failed (" + e.getMessage() + "): make room or fix the"
+                    + " disk and start the agent again; it finishes the set-aside then (RUNBOOK 11.7)", e);
         }
-        AgentDatabase fresh = AgentDatabase.open(file);
-        try {
-            finishCopy(folder, file.getFileName().toString(), fresh);
-            return fresh;
-        } catch (RuntimeException e) {
-            fresh.close();
-            throw e;
-        }
+        deleteMarker(file);
+        return AgentDatabase.open(file);
     }
 
-    /** Finishes a copy that a crash interrupted (its note still says so); run at every start. */
-    public static void finishInterruptedCopies(Path file, AgentDatabase outbox) {
+    /** A stop between writing MOVING and COPYING: the parts still beside the new file's place go to the folder. */
+    private static void finishInterruptedMoves(Path file) {
         for (Path folder : folders(file.toAbsolutePath().getParent())) {
-            if (COPYING.equals(noteLine(folder, 1))) {
-                LOG.warn("finishing the copy from the damaged outbox in " + folder + " that a stop interrupted");
-                finishCopy(folder, file.getFileName().toString(), outbox);
+            if (MOVING.equals(noteLine(folder, 1))) {
+                LOG.warn("finishing the set-aside of the damaged outbox into " + folder + " that a stop interrupted");
+                try {
+                    moveParts(file, folder);
+                    writeNote(folder, noteLine(folder, 0), COPYING);
+                } catch (IOException e) {
+                    throw new DatabaseException("could not finish setting the damaged outbox aside in " + folder + " ("
+                            + e.getMessage() + "): make room or fix the disk and start the agent again", e);
+                }
             }
         }
     }
 
-    private static void finishCopy(Path folder, String fileName, AgentDatabase outbox) {
-        Path kept = folder.resolve(fileName);
-        Copied deliveries = copy(kept, outbox, "outbox", "destination, scan_id, body, enqueued_at");
-        Copied deadLetters = copy(kept, outbox, "dead_letters",
-                "destination, scan_id, body, enqueued_at, failed_at, http_status, reason");
-        String result = "copied into the new outbox: " + deliveries.rows() + " deliveries waiting"
-                + (deliveries.error() == null ? "" : " (some could not be read: " + deliveries.error() + ")") + ", "
-                + deadLetters.rows() + " dead letters"
-                + (deadLetters.error() == null ? "" : " (some could not be read: " + deadLetters.error() + ")");
-        try {
-            Files.writeString(folder.resolve(NOTE), noteLine(folder, 0) + "\n" + result + "\n");
-        } catch (IOException e) {
-            LOG.warn("could not write " + folder.resolve(NOTE) + ": " + e.getMessage());
+    private static void moveParts(Path file, Path folder) throws IOException {
+        for (String suffix : PARTS) {
+            Path part = file.resolveSibling(file.getFileName() + suffix);
+            Path target = folder.resolve(part.getFileName());
+            if (Files.exists(part) && !Files.exists(target)) {
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+            }
         }
-        LOG.error("the outbox was damaged and was set aside in " + folder + "; a new one was made with "
-                + deliveries.rows() + " deliveries and " + deadLetters.rows() + " dead letters copied from it"
-                + (deliveries.error() == null && deadLetters.error() == null ? ""
-                        : " (not all of it could be read: keep the folder for the development team)")
-                + "; see RUNBOOK 11.7");
+        fsyncDirectory(folder);
+        fsyncDirectory(file.toAbsolutePath().getParent());
+    }
+
+    /** Copies from every folder whose copy is not done (a stop interrupted it, or an operator made it). */
+    private static void finishCopies(Path file, AgentDatabase outbox) {
+        String name = file.getFileName().toString();
+        for (Path folder : folders(file.toAbsolutePath().getParent())) {
+            String step = noteLine(folder, 1);
+            if (step != null && !COPYING.equals(step)) {
+                continue;
+            }
+            String first = noteLine(folder, 0);
+            if (first == null) {
+                first = "outbox.db was put here by hand; copied from at " + Instant.now();
+            }
+            Path kept = folder.resolve(name);
+            String result;
+            if (!Files.exists(kept)) {
+                result = "nothing to copy: no " + name + " in this folder";
+            } else {
+                Copied deliveries = copy(kept, outbox, "outbox", "destination, scan_id, body, enqueued_at",
+                        "INSERT OR IGNORE INTO outbox (destination, scan_id, body, enqueued_at) VALUES (?, ?, ?, ?)");
+                // dead_letters has no unique key: a copy finished a second time must not add them again
+                Copied deadLetters = copy(kept, outbox, "dead_letters",
+                        "destination, scan_id, body, enqueued_at, failed_at, http_status, reason", """
+                        INSERT INTO dead_letters (destination, scan_id, body, enqueued_at, failed_at, http_status, reason)
+                        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS
+                            (SELECT 1 FROM dead_letters WHERE destination = ?1 AND scan_id = ?2)""");
+                result = "copied into the new outbox: " + deliveries.rows() + " deliveries waiting"
+                        + (deliveries.error() == null ? "" : " (some could not be read: " + deliveries.error() + ")")
+                        + ", " + deadLetters.rows() + " dead letters"
+                        + (deadLetters.error() == null ? "" : " (some could not be read: " + deadLetters.error() + ")");
+                LOG.error("the outbox was damaged and was set aside in " + folder + "; the new one got "
+                        + deliveries.rows() + " deliveries and " + deadLetters.rows() + " dead letters copied from it"
+                        + (deliveries.error() == null && deadLetters.error() == null ? ""
+                                : " (not all of it could be read: keep the folder for the development team)")
+                        + "; see RUNBOOK 11.7");
+            }
+            try {
+                writeNote(folder, first, result);
+            } catch (IOException e) {
+                LOG.warn("could not write " + folder.resolve(NOTE) + " (" + e.getMessage() + "): the next start copies"
+                        + " from " + folder + " again (nothing is added twice)");
+            }
+        }
+    }
+
+    /** The note, written to a temporary file, fsynced and renamed into place. */
+    private static void writeNote(Path folder, String first, String second) throws IOException {
+        Path note = folder.resolve(NOTE);
+        Path temporary = folder.resolve(NOTE + ".tmp");
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            ByteBuffer bytes = ByteBuffer.wrap((first + "\n" + second + "\n").getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            channel.force(true);
+        }
+        Files.move(temporary, note, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory(folder);
+    }
+
+    private static void fsyncDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
     }
 
     /**
@@ -116,17 +211,26 @@ public final class DamagedOutbox {
         try {
             Files.writeString(marker(file), why + "\n");
         } catch (IOException e) {
-            LOG.warn("could not write " + marker(file) + " (" + e.getMessage() + "): move outbox.db aside by hand"
-                    + " (RUNBOOK 11.7)");
+            LOG.warn("could not write " + marker(file) + " (" + e.getMessage() + "): stop the agent and move"
+                    + " outbox.db, outbox.db-wal and outbox.db-shm into a new folder damaged-manual in the state"
+                    + " directory; its next start copies from there (RUNBOOK 11.7)");
         }
     }
 
     /** Why the last run found {@code file} damaged, or null. */
-    public static String markedDamaged(Path file) {
+    static String markedDamaged(Path file) {
         try {
             return Files.exists(marker(file)) ? Files.readString(marker(file)).strip() : null;
         } catch (IOException e) {
             return "found damaged by an earlier run";
+        }
+    }
+
+    private static void deleteMarker(Path file) {
+        try {
+            Files.deleteIfExists(marker(file));
+        } catch (IOException e) {
+            LOG.warn("could not remove " + marker(file) + " (" + e.getMessage() + "): remove it by hand");
         }
     }
 
@@ -142,7 +246,7 @@ public final class DamagedOutbox {
         List<String> found = new ArrayList<>();
         for (Path folder : folders(stateDir)) {
             String outcome = noteLine(folder, 1);
-            found.add(folder + ": " + (outcome == null ? "a damaged outbox.db" : outcome));
+            found.add(folder + ": " + (outcome == null ? "damaged files, copied from at the agent's next start" : outcome));
         }
         String marked = markedDamaged(stateDir.resolve("outbox.db"));
         if (marked != null) {
@@ -157,7 +261,8 @@ public final class DamagedOutbox {
         if (!Files.isDirectory(stateDir)) {
             return found;
         }
-        try (DirectoryStream<Path> folders = Files.newDirectoryStream(stateDir, FOLDER_PREFIX + "*")) {
+        try (DirectoryStream<Path> folders = Files.newDirectoryStream(stateDir,
+                entry -> entry.getFileName().toString().startsWith(FOLDER_PREFIX) && Files.isDirectory(entry))) {
             folders.forEach(found::add);
         } catch (IOException e) {
             LOG.warn("could not list " + stateDir + ": " + e.getMessage());
@@ -181,14 +286,16 @@ public final class DamagedOutbox {
      * cannot be read it looks further on (ids are found through the table's upper pages, which may
      * still be whole) and goes on from the first row it can read: only the rows on damaged pages stay behind.
      */
-    private static Copied copy(Path damaged, AgentDatabase fresh, String table, String columns) {
+    private static Copied copy(Path damaged, AgentDatabase fresh, String table, String columns, String insert) {
         int width = columns.split(",").length;
-        String insert = "INSERT OR IGNORE INTO " + table + " (" + columns + ") VALUES (?" + ", ?".repeat(width - 1) + ")";
         long copied = 0;
         String firstError = null;
         // a statement that failed on a damaged page is prepared anew for every read
         String select = "SELECT id, " + columns + " FROM " + table + " WHERE id > ? ORDER BY id LIMIT ?";
-        try (Connection source = new SQLiteConfig().createConnection("jdbc:sqlite:" + damaged)) {
+        // read-only: the damaged file and its -wal stay as they were (a read-write close would merge them)
+        SQLiteConfig readOnly = new SQLiteConfig();
+        readOnly.setReadOnly(true);
+        try (Connection source = readOnly.createConnection("jdbc:sqlite:" + damaged)) {
             Reader read = new Reader(source, select, width);
             long maxId = maxId(source, table);
             long after = 0;
@@ -205,7 +312,10 @@ public final class DamagedOutbox {
                     copied += fresh.write(connection -> insert(connection, insert, strip(rows)));
                 }
                 if (error == null && rows.isEmpty()) {
-                    return new Copied(copied, firstError);
+                    if (after >= maxId) {
+                        return new Copied(copied, firstError);
+                    }
+                    error = "rows up to id " + maxId + " were expected after id " + after; // a page read as empty
                 }
                 if (error != null) {
                     firstError = firstError == null ? error : firstError;

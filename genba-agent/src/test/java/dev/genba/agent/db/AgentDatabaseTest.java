@@ -70,15 +70,18 @@ class AgentDatabaseTest {
             })).isInstanceOf(DatabaseException.class).hasMessageContaining("UNIQUE constraint failed");
 
             database.write(connection -> put(connection, "after", "ok"));
-            String keys = database.read(connection -> {
-                try (Statement statement = connection.createStatement();
-                     ResultSet row = statement.executeQuery("SELECT group_concat(key) FROM agent_state")) {
-                    row.next();
-                    return row.getString(1);
-                }
-            });
+            String keys = value(database, "SELECT group_concat(key) FROM agent_state");
             assertThat(keys).as("only the write that went through").isEqualTo("after");
         }
+    }
+
+    private static String value(AgentDatabase database, String query) {
+        return database.read(connection -> {
+            try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(query)) {
+                row.next();
+                return row.getString(1);
+            }
+        });
     }
 
     private static Void put(Connection connection, String key, String value) throws SQLException {
@@ -86,5 +89,29 @@ class AgentDatabaseTest {
             statement.execute("INSERT INTO agent_state (key, value) VALUES ('" + key + "', '" + value + "')");
         }
         return null;
+    }
+
+    @Test
+    void a_begin_that_waits_in_vain_for_another_writer_leaves_the_next_write_atomic() throws Exception {
+        Path file = directory.resolve("outbox.db");
+        try (AgentDatabase database = AgentDatabase.open(file);
+             Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            try (Statement statement = other.createStatement()) {
+                statement.execute("BEGIN IMMEDIATE"); // as `genba-agent scan` holding the write lock too long
+            }
+            assertThatThrownBy(() -> database.write(connection -> put(connection, "waited", "1")))
+                    .isInstanceOf(DatabaseException.class).hasMessageContaining("SQLITE_BUSY");
+            try (Statement statement = other.createStatement()) {
+                statement.execute("ROLLBACK");
+            }
+
+            assertThatThrownBy(() -> database.write(connection -> {
+                put(connection, "pair", "1");
+                put(connection, "pair", "2");
+                return null;
+            })).isInstanceOf(DatabaseException.class).hasMessageContaining("UNIQUE constraint failed");
+            String keys = value(database, "SELECT count(*) FROM agent_state");
+            assertThat(keys).as("the failed pair left nothing behind: it ran in one transaction").isEqualTo("0");
+        }
     }
 }
