@@ -1,15 +1,13 @@
 package dev.genba.agent.db;
 
+import dev.genba.agent.DurableFile;
 import dev.genba.agent.logs.AgentLog;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -133,8 +131,8 @@ public final class DamagedOutbox {
                 Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
             }
         }
-        fsyncDirectory(folder);
-        fsyncDirectory(file.toAbsolutePath().getParent());
+        DurableFile.fsyncDirectory(folder);
+        DurableFile.fsyncDirectory(file.toAbsolutePath().getParent());
     }
 
     /** Copies from every folder whose copy is not done (a stop interrupted it, or an operator made it). */
@@ -181,26 +179,9 @@ public final class DamagedOutbox {
         }
     }
 
-    /** The note, written to a temporary file, fsynced and renamed into place. */
+    /** The note, replaced durably (temporary file, fsync, rename). */
     private static void writeNote(Path folder, String first, String second) throws IOException {
-        Path note = folder.resolve(NOTE);
-        Path temporary = folder.resolve(NOTE + ".tmp");
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer bytes = ByteBuffer.wrap((first + "\n" + second + "\n").getBytes(StandardCharsets.UTF_8));
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
-            channel.force(true);
-        }
-        Files.move(temporary, note, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDirectory(folder);
-    }
-
-    private static void fsyncDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
+        DurableFile.write(folder.resolve(NOTE), (first + "\n" + second + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /**
