@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** An outbox.db a failing SD card damaged: set aside at start, the handheld goes on taking scans. */
 class DamagedOutboxTest {
+    /** A page in the middle of the outbox's rows: opening the file never reads it, delivering does. */
+    private static final String MIDDLE_LEAF = "SELECT pageno FROM dbstat WHERE name = 'outbox' AND pagetype = 'leaf'"
+            + " ORDER BY pageno LIMIT 1 OFFSET (SELECT count(*) / 2 FROM dbstat WHERE name = 'outbox' AND pagetype = 'leaf')";
+
     @TempDir
     Path directory;
 
@@ -105,11 +110,7 @@ class DamagedOutboxTest {
             Path config = TestConfig.write(directory, server.url(), AgentProcesses.freePort(), "");
             AgentFileConfig file = TestConfig.load(config);
             List<String> waiting = new ArrayList<>();
-            // a page in the middle of the outbox's rows: opening the file never reads it, delivering does
-            long leaf = fill(file, waiting, "SELECT pageno FROM dbstat WHERE name = 'outbox' AND pagetype = 'leaf'"
-                    + " ORDER BY pageno LIMIT 1 OFFSET (SELECT count(*) / 2 FROM dbstat"
-                    + " WHERE name = 'outbox' AND pagetype = 'leaf')");
-            overwritePage(file.outboxFile(), leaf);
+            overwritePage(file.outboxFile(), fill(file, waiting, MIDDLE_LEAF));
 
             Process first = AgentProcesses.start(config);
             assertThat(first.waitFor(60, TimeUnit.SECONDS)).as("the agent stops when it finds the damage").isTrue();
@@ -133,6 +134,55 @@ class DamagedOutboxTest {
             assertThat(Files.readString(onlySetAsideFolder(file).resolve(DamagedOutbox.NOTE)))
                     .contains("some could not be read");
             assertThat(status(file).out()).doesNotContain("found damaged while the agent ran");
+        }
+    }
+
+    @Test
+    void once_damage_is_found_the_intake_refuses_scans_until_the_agent_has_stopped() throws Exception {
+        try (FakeGenbaServer server = new FakeGenbaServer()) {
+            AgentFileConfig file = TestConfig.load(TestConfig.write(directory, server.url(), ""));
+            overwritePage(file.outboxFile(), fill(file, new ArrayList<>(), MIDDLE_LEAF));
+            CountDownLatch found = new CountDownLatch(1);
+            try (GenbaAgent agent = GenbaAgent.start(file, new LogBuffer(100), Clock.systemUTC())) {
+                agent.whenOutboxDamaged(found::countDown); // run would stop the process here
+                assertThat(found.await(60, TimeUnit.SECONDS)).as("delivering reads the damaged page").isTrue();
+
+                AgentProcesses.Answer answer = AgentProcesses.send(agent.intakePort(), "AFTER-DAMAGE-FOUND");
+                assertThat(answer.status()).as("not written into the file that is set aside next").isEqualTo(503);
+                assertThat(answer.message()).contains("the outbox is damaged").contains("RUNBOOK 11.7")
+                        .contains("this scan was NOT accepted, send it again");
+            }
+        }
+    }
+
+    @Test
+    void a_start_waits_for_a_command_that_has_the_damaged_outbox_open_and_the_command_s_scan_is_not_left_behind()
+            throws Exception {
+        try (FakeGenbaServer server = new FakeGenbaServer()) {
+            Path config = TestConfig.write(directory, server.url(), AgentProcesses.freePort(), "");
+            AgentFileConfig file = TestConfig.load(config);
+            List<String> waiting = new ArrayList<>();
+            fill(file, waiting, "SELECT 1");
+            DamagedOutbox.markDamaged(file.outboxFile(), "found damaged by the test");
+            Path log = directory.resolve("agent.log");
+
+            Process agent;
+            // this test stands for a `genba-agent scan` that opened the outbox just before the agent started
+            try (AgentDatabase command = AgentDatabase.openForCommand(file.outboxFile(), message -> { })) {
+                agent = AgentProcesses.start(config);
+                await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(log)
+                        && Files.readString(log).contains("waiting for a genba-agent command that has the outbox open"));
+                assertThat(file.outboxFile()).as("not moved while a command has it open").exists();
+                waiting.add(queue(command, file, "QUEUED-WHILE-THE-START-WAITED"));
+            }
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> server.storedScanIds().containsAll(waiting));
+            } finally {
+                agent.destroy();
+                agent.waitFor(30, TimeUnit.SECONDS);
+            }
+            assertThat(Files.readString(onlySetAsideFolder(file).resolve(DamagedOutbox.NOTE)))
+                    .contains("copied into the new outbox: 2501 deliveries waiting");
         }
     }
 
@@ -227,6 +277,13 @@ class DamagedOutboxTest {
             }
             assertThat(status(file).out()).contains(folder + ": copied into the new outbox: 2500 deliveries waiting");
         }
+    }
+
+    private static String queue(AgentDatabase database, AgentFileConfig file, String tag) {
+        QueuedScan scan = new ScanIntake(file.clientId(), Clock.systemUTC())
+                .fromFields(Map.of("tag_id", tag, "location", "SHELF-03"));
+        new OutboxStore(database, 1_000_000).enqueue(List.of(scan), List.of(Destination.PRIMARY), Instant.now());
+        return scan.scanId().toString();
     }
 
     /**

@@ -41,7 +41,8 @@ final class DeadLettersCommand implements Callable<Integer> {
     public Integer call() {
         AgentFileConfig file = config.load();
         List<DeadLetter> letters;
-        try (AgentDatabase database = AgentDatabase.open(file.outboxFile())) {
+        try (AgentDatabase database = AgentDatabase.openForCommand(file.outboxFile(),
+                spec.commandLine().getErr()::println)) {
             letters = new DeadLetterStore(database, file.outboxMaxRows()).all();
         }
         PrintWriter out = spec.commandLine().getOut();

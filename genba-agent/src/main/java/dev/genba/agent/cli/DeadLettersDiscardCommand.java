@@ -46,7 +46,7 @@ final class DeadLettersDiscardCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Instant now = Clock.systemUTC().instant();
         List<DeadLetter> removed;
-        try (AgentDatabase database = AgentDatabase.open(file.outboxFile())) {
+        try (AgentDatabase database = AgentDatabase.openForCommand(file.outboxFile(), err::println)) {
             removed = new DeadLetterStore(database, file.outboxMaxRows()).discard(scanIds, destination);
             LogInbox inbox = new LogInbox(database);
             for (DeadLetter letter : removed) {

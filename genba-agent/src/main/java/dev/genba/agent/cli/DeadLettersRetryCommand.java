@@ -54,7 +54,7 @@ final class DeadLettersRetryCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Instant now = Clock.systemUTC().instant();
         List<DeadLetter> moved;
-        try (AgentDatabase database = AgentDatabase.open(file.outboxFile())) {
+        try (AgentDatabase database = AgentDatabase.openForCommand(file.outboxFile(), err::println)) {
             try {
                 moved = new DeadLetterStore(database, file.outboxMaxRows())
                         .requeue(which.all ? null : which.scanIds, destination, now);

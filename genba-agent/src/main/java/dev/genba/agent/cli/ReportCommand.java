@@ -35,7 +35,8 @@ final class ReportCommand implements Callable<Integer> {
         AgentFileConfig file = config.load();
         LiveSettings settings = new LiveSettings(file, new ConfigStore(file.serverConfigFile()).load());
         ServerContact contact = new ServerContact(Clock.systemUTC());
-        try (AgentDatabase database = AgentDatabase.open(file.outboxFile())) {
+        try (AgentDatabase database = AgentDatabase.openForCommand(file.outboxFile(),
+                spec.commandLine().getErr()::println)) {
             // The running agent keeps latency in outbox.db too, so this report shows the same 24 hours.
             LatencyStore latency = new LatencyStore(database);
             StatusReporter reporter = new StatusReporter(settings, new SystemSampler(Path.of("/")),

@@ -66,7 +66,8 @@ final class ScanCommand implements Callable<Integer> {
                     .replace("payload.location", "--location"));
             return ExitCodes.ERROR;
         }
-        try (AgentDatabase database = AgentDatabase.open(file.outboxFile())) {
+        try (AgentDatabase database = AgentDatabase.openForCommand(file.outboxFile(),
+                spec.commandLine().getErr()::println)) {
             List<Destination> destinations = GenbaAgent.destinationsFor(
                     new LiveSettings(file, new ConfigStore(file.serverConfigFile()).load()));
             OutboxStore outbox = new OutboxStore(database, file.outboxMaxRows());

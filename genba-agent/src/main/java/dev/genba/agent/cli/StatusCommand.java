@@ -47,7 +47,8 @@ final class StatusCommand implements Callable<Integer> {
         LiveSettings live = new LiveSettings(file, new ConfigStore(file.serverConfigFile()).load());
         AgentSettings settings = live.current();
         AgentStatus status;
-        try (AgentDatabase database = AgentDatabase.open(file.outboxFile())) {
+        try (AgentDatabase database = AgentDatabase.openForCommand(file.outboxFile(),
+                spec.commandLine().getErr()::println)) {
             OutboxStore outbox = new OutboxStore(database, file.outboxMaxRows());
             Map<Destination, DestinationStats> stats = outbox.stats();
             DeadLetterStore deadLetters = new DeadLetterStore(database, file.outboxMaxRows());

@@ -22,19 +22,34 @@ public final class AgentDatabase implements AutoCloseable {
     /** True while the connection may not be at synchronous=FULL (a restore that failed is retried). */
     private boolean relaxed;
     private volatile Consumer<DatabaseException> whenDamaged = damage -> { };
+    /** A command's hold on outbox.db.lock, released at {@link #close}; null under {@code run}. */
+    private OutboxLock commandLock;
 
     private AgentDatabase(Path file, Connection connection) {
         this.file = file;
         this.connection = connection;
     }
 
-    public static AgentDatabase open(Path file) {
+    /**
+     * For the commands ({@code scan}, {@code status}, {@code dead-letters ...}): {@link #open}, holding
+     * {@link OutboxLock} shared until {@link #close}, so that a start of {@code run} does not move the
+     * file aside while the command writes to it. {@code waiting} hears it when the command has to wait.
+     */
+    public static AgentDatabase openForCommand(Path file, Consumer<String> waiting) {
+        createStateDirectory(file);
+        OutboxLock held = OutboxLock.shared(file, waiting);
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-        } catch (Exception e) {
-            throw new DatabaseException("cannot create the state directory " + file.toAbsolutePath().getParent()
-                    + " (" + e.getMessage() + "): create it and give the agent's user write access", e);
+            AgentDatabase database = open(file);
+            database.commandLock = held;
+            return database;
+        } catch (RuntimeException e) {
+            held.close();
+            throw e;
         }
+    }
+
+    public static AgentDatabase open(Path file) {
+        createStateDirectory(file);
         SqliteLibrary.useCopyIn(file.toAbsolutePath().getParent());
         SQLiteConfig config = new SQLiteConfig();
         // WAL with synchronous=FULL: every commit is fsynced to the WAL before it returns, so an
@@ -59,6 +74,15 @@ public final class AgentDatabase implements AutoCloseable {
         } catch (DatabaseException e) {
             database.close();
             throw e.getCause() instanceof SQLException cause ? cannotOpen(file, cause) : e;
+        }
+    }
+
+    private static void createStateDirectory(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        } catch (Exception e) {
+            throw new DatabaseException("cannot create the state directory " + file.toAbsolutePath().getParent()
+                    + " (" + e.getMessage() + "): create it and give the agent's user write access", e);
         }
     }
 
@@ -203,6 +227,9 @@ public final class AgentDatabase implements AutoCloseable {
                 connection.close();
             } catch (SQLException ignored) {
                 // nothing left to do with a connection that does not close
+            }
+            if (commandLock != null) {
+                commandLock.close();
             }
             lock.unlock();
         }

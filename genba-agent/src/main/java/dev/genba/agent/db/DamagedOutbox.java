@@ -93,7 +93,8 @@ public final class DamagedOutbox {
         }
         String first = "outbox.db was found damaged (" + why.replace('\n', ' ') + "); set aside at " + clock.instant()
                 + ", kept here untouched, and a new outbox.db was made";
-        try {
+        // no command (genba-agent scan, ...) may have the file open while it moves: its writes would stay behind
+        try (OutboxLock moving = OutboxLock.exclusive(file, LOG::warn)) {
             Files.createDirectories(folder);
             writeNote(folder, first, MOVING);
             moveParts(file, folder);
@@ -112,7 +113,7 @@ public final class DamagedOutbox {
         for (Path folder : folders(file.toAbsolutePath().getParent())) {
             if (MOVING.equals(noteLine(folder, 1))) {
                 LOG.warn("finishing the set-aside of the damaged outbox into " + folder + " that a stop interrupted");
-                try {
+                try (OutboxLock moving = OutboxLock.exclusive(file, LOG::warn)) {
                     moveParts(file, folder);
                     writeNote(folder, noteLine(folder, 0), COPYING);
                 } catch (IOException e) {

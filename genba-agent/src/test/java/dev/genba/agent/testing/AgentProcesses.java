@@ -27,16 +27,28 @@ public final class AgentProcesses {
 
     /** Output goes to agent.log beside the config file. */
     public static Process start(Path config, String... jvmOptions) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx24m", "-Xss256k",
-                "-XX:TieredStopAtLevel=1"));
-        command.addAll(List.of(jvmOptions));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), AgentCli.class.getName(), "run", "--config",
-                config.toString()));
+        List<String> command = java(List.of(jvmOptions));
+        command.addAll(List.of("run", "--config", config.toString()));
         return new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(config.resolveSibling("agent.log").toFile()))
                 .start();
+    }
+
+    /** Another command ({@code scan ...}, {@code status ...}) in its own JVM; its output and errors go to {@code output}. */
+    public static Process command(Path output, String... arguments) throws IOException {
+        List<String> command = java(List.of());
+        command.addAll(List.of(arguments));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    private static List<String> java(List<String> jvmOptions) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx24m", "-Xss256k",
+                "-XX:TieredStopAtLevel=1"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), AgentCli.class.getName()));
+        return command;
     }
 
     /** The intake's answer to one scan: its status, the scan id of a 202, the message of a refusal. */
