@@ -3,6 +3,7 @@ package dev.genba.agent.cli;
 import dev.genba.agent.AgentVersion;
 import dev.genba.agent.config.AgentFileConfig;
 import dev.genba.agent.config.AgentSettings;
+import dev.genba.agent.http.ServerClock;
 import dev.genba.agent.outbox.DeadLetter;
 import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.DestinationStats;
@@ -24,8 +25,13 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
             .withZone(ZoneId.systemDefault());
 
     boolean needsAttention() {
-        return !server.reachable() || outboxFull() || !damagedSetAside.isEmpty()
+        return !server.reachable() || outboxFull() || !damagedSetAside.isEmpty() || !clockAgrees()
                 || destinations.stream().anyMatch(d -> d.deadLetters() > 0 || d.lastError() != null);
+    }
+
+    /** True unless the server's clock, when known, is more than a minute from this Pi's. */
+    boolean clockAgrees() {
+        return server.serverAheadMs() == null || ServerClock.agrees(server.serverAheadMs());
     }
 
     long pendingDeliveries() {
@@ -46,6 +52,10 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
                 .append('\n');
         text.append("server:   ").append(file.serverUrl()).append(server.reachable() ? " reachable (" : " NOT reachable (")
                 .append(server.detail()).append(")\n");
+        text.append("clock:    ").append(server.serverAheadMs() == null ? "not compared (the server did not answer)"
+                : clockAgrees() ? "agrees with the server's (within 1 min)"
+                : ServerClock.describe(server.serverAheadMs()) + ": scans stamped here get a wrong scanned_at"
+                        + " (RUNBOOK 11.1 step 8)").append('\n');
         text.append("mirror:   ").append(settings.mirrorMode() ? "on" : "off").append('\n');
         text.append("intake:   ").append(outboxFull()
                 ? "REFUSING new scans (503, outbox full): " + pendingDeliveries() + " deliveries waiting, outbox_max_rows is "
@@ -90,6 +100,7 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
         json.put("server_url", file.serverUrl());
         json.put("server_reachable", server.reachable());
         json.put("server_detail", server.detail());
+        json.put("server_clock_ahead_s", server.serverAheadMs() == null ? null : server.serverAheadMs() / 1000);
         json.put("mirror_mode", settings.mirrorMode());
         json.put("outbox_full", outboxFull());
         json.put("outbox_max_rows", file.outboxMaxRows());

@@ -41,6 +41,7 @@ public final class ConfigPoller {
             contact.unreachable(NoAnswer.describe(url, e));
             return Result.FAILED;
         }
+        contact.compareClock(answer);
         if (answer.status() == 304) {
             contact.answered(null);
             return Result.UNCHANGED;

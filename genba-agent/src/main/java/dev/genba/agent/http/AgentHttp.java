@@ -159,7 +159,8 @@ public final class AgentHttp {
                 int status = connection.getResponseCode();
                 byte[] answer = readFully(status >= 400 ? connection.getErrorStream() : connection.getInputStream());
                 long elapsedMs = (System.nanoTime() - started) / 1_000_000;
-                return new HttpAnswer(status, answer, connection.getHeaderField("ETag"), elapsedMs);
+                Long serverAheadMs = ServerClock.aheadMs(connection.getDate(), System.currentTimeMillis(), elapsedMs);
+                return new HttpAnswer(status, answer, connection.getHeaderField("ETag"), elapsedMs, serverAheadMs);
             } catch (IOException e) {
                 connection.disconnect();
                 if (resend == null || !closedUnanswered(e)) {

@@ -2,8 +2,11 @@ package dev.genba.agent.http;
 
 import java.nio.charset.StandardCharsets;
 
-/** One HTTP answer, body read fully; {@code etag} is null when the server sent none. */
-public record HttpAnswer(int status, byte[] body, String etag, long elapsedMs) {
+/**
+ * One HTTP answer, body read fully; {@code etag} is null when the server sent none, {@code serverAheadMs}
+ * (the server's clock minus this Pi's, see {@link ServerClock}) when it sent no {@code Date}.
+ */
+public record HttpAnswer(int status, byte[] body, String etag, long elapsedMs, Long serverAheadMs) {
 
     public boolean ok() {
         return status >= 200 && status < 300;

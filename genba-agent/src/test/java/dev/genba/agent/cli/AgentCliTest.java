@@ -11,6 +11,7 @@ import dev.genba.agent.outbox.OutboxStore;
 import dev.genba.agent.outbox.QueuedScan;
 import dev.genba.agent.outbox.Rejection;
 import dev.genba.agent.testing.FakeGenbaServer;
+import dev.genba.agent.testing.SkewedClockServer;
 import dev.genba.agent.testing.TestConfig;
 import dev.genba.protocol.Json;
 import java.io.PrintWriter;
@@ -18,6 +19,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,8 +151,25 @@ class AgentCliTest {
             Run run = run("status", "--config", config.toString());
 
             assertThat(run.exitCode()).isZero();
-            assertThat(run.out()).contains("reachable (HTTP 200").contains("mirror:   off")
+            assertThat(run.out()).contains("reachable (HTTP 200").contains("clock:    agrees with the server's")
+                    .contains("mirror:   off")
                     .contains("intake:   accepting scans (0 of 1000000 deliveries waiting)");
+        }
+    }
+
+    @Test
+    void status_says_when_this_pi_s_clock_is_behind_the_server_s_and_exits_1() throws Exception {
+        try (SkewedClockServer server = new SkewedClockServer(Duration.ofHours(3))) {
+            Path config = TestConfig.write(directory, server.url(), "");
+
+            Run run = run("status", "--config", config.toString());
+
+            assertThat(run.out()).contains("clock:    this Pi's clock is 3 h 0 min behind the server's: scans stamped"
+                    + " here get a wrong scanned_at (RUNBOOK 11.1 step 8)");
+            assertThat(run.exitCode()).as("it needs attention").isEqualTo(1);
+            Run json = run("status", "--json", "--config", config.toString());
+            assertThat(((Map<?, ?>) Json.parse(json.out())).get("server_clock_ahead_s"))
+                    .isIn(3 * 3600L - 2, 3 * 3600L - 1, 3 * 3600L, 3 * 3600L + 1);
         }
     }
 

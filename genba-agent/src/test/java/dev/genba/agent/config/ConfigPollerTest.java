@@ -3,12 +3,17 @@ package dev.genba.agent.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.genba.agent.http.AgentHttp;
+import dev.genba.agent.logs.AgentLog;
+import dev.genba.agent.logs.LogBuffer;
 import dev.genba.agent.testing.FakeGenbaServer;
+import dev.genba.agent.testing.SkewedClockServer;
 import dev.genba.agent.testing.TestConfig;
 import dev.genba.protocol.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,6 +55,38 @@ class ConfigPollerTest {
     private ConfigPoller poller(LiveSettings settings) {
         return new ConfigPoller(settings, new ConfigStore(file.serverConfigFile()), new AgentHttp("test-key-0001", "test"),
                 new ServerContact(Clock.systemUTC()));
+    }
+
+    @Test
+    void a_pi_clock_a_day_behind_the_server_s_is_logged_for_the_fleet_page_once_and_again_after_it_was_set()
+            throws Exception {
+        LogBuffer shipped = new LogBuffer(100);
+        AgentLog.toConsoleAndShipping(shipped);
+        ServerContact contact = new ServerContact(Clock.systemUTC());
+        try (SkewedClockServer behind = new SkewedClockServer(Duration.ofHours(26))) {
+            AgentFileConfig skewed = TestConfig.load(TestConfig.write(Files.createDirectories(directory.resolve("skewed")), behind.url(), ""));
+            ConfigPoller toSkewed = new ConfigPoller(new LiveSettings(skewed, Optional.empty()),
+                    new ConfigStore(skewed.serverConfigFile()), new AgentHttp("test-key-0001", "test"), contact);
+            ConfigPoller toAgreeing = new ConfigPoller(new LiveSettings(file, Optional.empty()),
+                    new ConfigStore(file.serverConfigFile()), new AgentHttp("test-key-0001", "test"), contact);
+            String warning = "this Pi's clock is 26 h 0 min behind the server's: scans stamped here get this wrong time"
+                    + " as scanned_at, and a part they move may stay at its old place; set the clock (RUNBOOK 11.1 step 8)";
+
+            assertThat(toSkewed.poll()).isEqualTo(ConfigPoller.Result.UNCHANGED);
+            assertThat(toSkewed.poll()).isEqualTo(ConfigPoller.Result.UNCHANGED);
+            assertThat(messages(shipped)).as("once, not at every poll").containsExactly(warning);
+
+            toAgreeing.poll(); // the clock agrees: logged as INFO, which is printed and not shipped
+            toSkewed.poll();
+            assertThat(messages(shipped)).as("wrong again after it agreed").containsExactly(warning, warning);
+        } finally {
+            AgentLog.errorsOnly();
+        }
+    }
+
+    private static List<String> messages(LogBuffer shipped) {
+        return shipped.take(100).entries().stream().map(entry -> entry.message())
+                .filter(message -> message.contains("clock")).toList();
     }
 
     @Test

@@ -50,6 +50,20 @@ class HealthTest {
     }
 
     @Test
+    void every_answer_carries_the_server_s_time_which_agents_compare_their_clock_with() {
+        try (TestServer server = TestServer.start()) {
+            for (HttpResponse<String> answer : java.util.List.of(server.get("/healthz", Map.of()),
+                    server.get("/api/v1/agent/config", Map.of()))) {
+                String date = answer.headers().firstValue("Date").orElseThrow();
+                java.time.Instant sent = java.time.ZonedDateTime.parse(date,
+                        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                assertThat(java.time.Duration.between(sent, java.time.Instant.now()).abs())
+                        .isLessThan(java.time.Duration.ofSeconds(30));
+            }
+        }
+    }
+
+    @Test
     void a_second_server_on_the_same_data_directory_is_refused_at_once() {
         try (TestServer server = TestServer.start()) {
             var config = dev.genba.server.config.GenbaConfig.load(null, server.dataDir(), 0,
