@@ -166,20 +166,22 @@ class DamagedOutboxTest {
             DamagedOutbox.markDamaged(file.outboxFile(), "found damaged by the test");
             Path log = directory.resolve("agent.log");
 
-            Process agent;
-            // this test stands for a `genba-agent scan` that opened the outbox just before the agent started
-            try (AgentDatabase command = AgentDatabase.openForCommand(file.outboxFile(), message -> { })) {
-                agent = AgentProcesses.start(config);
-                await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(log)
-                        && Files.readString(log).contains("waiting for a genba-agent command that has the outbox open"));
-                assertThat(file.outboxFile()).as("not moved while a command has it open").exists();
-                waiting.add(queue(command, file, "QUEUED-WHILE-THE-START-WAITED"));
-            }
+            Process agent = null;
             try {
+                // this test stands for a `genba-agent scan` that opened the outbox just before the agent started
+                try (AgentDatabase command = AgentDatabase.openForCommand(file.outboxFile(), message -> { })) {
+                    agent = AgentProcesses.start(config);
+                    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(log)
+                            && Files.readString(log).contains("waiting for a genba-agent command that has the outbox open"));
+                    assertThat(file.outboxFile()).as("not moved while a command has it open").exists();
+                    waiting.add(queue(command, file, "QUEUED-WHILE-THE-START-WAITED"));
+                }
                 await().atMost(Duration.ofSeconds(60)).until(() -> server.storedScanIds().containsAll(waiting));
             } finally {
-                agent.destroy();
-                agent.waitFor(30, TimeUnit.SECONDS);
+                if (agent != null) {
+                    agent.destroy();
+                    agent.waitFor(30, TimeUnit.SECONDS);
+                }
             }
             assertThat(Files.readString(onlySetAsideFolder(file).resolve(DamagedOutbox.NOTE)))
                     .contains("copied into the new outbox: 2501 deliveries waiting");

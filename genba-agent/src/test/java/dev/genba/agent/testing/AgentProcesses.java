@@ -13,10 +13,23 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Starts {@code genba-agent run} as its own JVM (the unit's memory flags) and talks to its intake. */
 public final class AgentProcesses {
+    /** Every process started here; a test that fails before it stops its agent must not leave it running. */
+    private static final List<Process> STARTED = new CopyOnWriteArrayList<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly)));
+    }
+
     private AgentProcesses() {
+    }
+
+    private static Process started(Process process) {
+        STARTED.add(process);
+        return process;
     }
 
     public static int freePort() throws IOException {
@@ -29,17 +42,17 @@ public final class AgentProcesses {
     public static Process start(Path config, String... jvmOptions) throws IOException {
         List<String> command = java(List.of(jvmOptions));
         command.addAll(List.of("run", "--config", config.toString()));
-        return new ProcessBuilder(command)
+        return started(new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(config.resolveSibling("agent.log").toFile()))
-                .start();
+                .start());
     }
 
     /** Another command ({@code scan ...}, {@code status ...}) in its own JVM; its output and errors go to {@code output}. */
     public static Process command(Path output, String... arguments) throws IOException {
         List<String> command = java(List.of());
         command.addAll(List.of(arguments));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        return started(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start());
     }
 
     private static List<String> java(List<String> jvmOptions) {
