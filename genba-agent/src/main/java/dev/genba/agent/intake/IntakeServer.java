@@ -262,7 +262,9 @@ public final class IntakeServer implements AutoCloseable {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error);
         body.put("message", message);
-        body.put("field", field);
+        if (field != null) { // as the server does: only errors about one field name it
+            body.put("field", field);
+        }
         body.put("request_id", requestId);
         return body;
     }

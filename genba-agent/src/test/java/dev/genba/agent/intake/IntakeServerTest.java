@@ -262,7 +262,8 @@ class IntakeServerTest {
             assertThat(get.status()).isEqualTo(405);
             assertThat(get.headers()).containsEntry("allow", "POST");
             assertThat(otherPath.status()).isEqualTo(404);
-            assertThat(object(Json.parse(otherPath.body()))).containsEntry("error", "not_found");
+            assertThat(object(Json.parse(otherPath.body()))).containsEntry("error", "not_found")
+                    .as("only errors about one field name it").doesNotContainKey("field");
             assertThat(scan.status()).isEqualTo(202);
         }
         try (RawConnection connection = new RawConnection(server.port())) {
