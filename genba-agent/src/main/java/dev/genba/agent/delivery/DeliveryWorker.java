@@ -215,7 +215,7 @@ final class DeliveryWorker implements Runnable {
             errorMayBeRecorded = false;
         }
         boolean unchanged = current.equals(strandedUnder);
-        if (unchanged && strandedUpToId < 0 && clock.millis() - strandedCheckedAtMs < STRANDED_RECHECK_MS) {
+        if (unchanged && strandedUpToId < 0 && monotonicMs() - strandedCheckedAtMs < STRANDED_RECHECK_MS) {
             // nothing was waiting: the intake queues no copies for a destination without an endpoint,
             // so only `genba-agent scan` or `dead-letters retry` can add some; no need to look at every wake-up
             return;
@@ -231,7 +231,7 @@ final class DeliveryWorker implements Runnable {
         }
         strandedUnder = current;
         strandedUpToId = outbox.newestPendingId(destination);
-        strandedCheckedAtMs = clock.millis();
+        strandedCheckedAtMs = monotonicMs();
     }
 
     /**
@@ -249,7 +249,7 @@ final class DeliveryWorker implements Runnable {
 
     /** Logs an outbox problem in full when it is new, then at most once a minute while it lasts. */
     private void outboxFails(RuntimeException e) {
-        long now = clock.millis();
+        long now = monotonicMs();
         if (!Objects.equals(e.getMessage(), outboxProblem)) {
             outboxProblem = e.getMessage();
             outboxProblemLoggedAtMs = now;
@@ -293,7 +293,7 @@ final class DeliveryWorker implements Runnable {
             LOG.warn(destination.key() + " delivery failed, scans stay in the outbox and are retried: " + error);
         }
         // `status` shows when it last failed: the same error is written again at most once a minute
-        long now = clock.millis();
+        long now = monotonicMs();
         if (changed || now - errorRecordedAtMs >= ERROR_REFRESH_MS) {
             outbox.recordError(destination, endpoint, error, clock.instant());
             errorRecordedAtMs = now;
@@ -318,7 +318,7 @@ final class DeliveryWorker implements Runnable {
     private void pause(long millis, boolean idleWait) {
         synchronized (signal) {
             idle = idleWait;
-            long deadline = System.currentTimeMillis() + millis;
+            long deadline = monotonicMs() + millis;
             long remaining = millis;
             while (!signalled && !(idleWait && newScansWaiting) && running && remaining > 0) {
                 try {
@@ -328,10 +328,19 @@ final class DeliveryWorker implements Runnable {
                     running = false;
                     return;
                 }
-                remaining = deadline - System.currentTimeMillis();
+                remaining = deadline - monotonicMs();
             }
             signalled = false;
             idle = false;
         }
+    }
+
+    /**
+     * For waits and intervals: unlike the wall clock, it does not jump when NTP sets the clock of a
+     * Pi that started with the wrong time (a wait computed from the wall clock would last as long as
+     * the jump back: days, with the server waiting for the scans).
+     */
+    private static long monotonicMs() {
+        return System.nanoTime() / 1_000_000;
     }
 }
