@@ -94,6 +94,10 @@ class DiskFullTest {
                 assertThat(again.message()).contains(SPACE_PROBLEM);
             }
 
+            Run status = cli(agent, config, "status");
+            assertThat(status.out()).contains("intake:   REFUSING new scans (503): the disk holding");
+            assertThat(status.exitCode()).isEqualTo(1);
+
             // The server comes back while the disk is still full: delivered scans cannot be settled yet.
             Instant serverBack = Instant.now();
             server.forceStatus(0);
@@ -123,6 +127,7 @@ class DiskFullTest {
             assertThat(deliveryProblems).isPositive()
                     .isEqualTo(count(log, "INFO DeliveryWorker: primary delivery: the outbox can be written again"));
             assertThat(log).contains("WARN StatusReporter: status report sent without keeping it");
+            assertThat(log).as("the messages say it all: no stack trace for a full disk").doesNotContain("\tat ");
         } finally {
             agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             server.close();

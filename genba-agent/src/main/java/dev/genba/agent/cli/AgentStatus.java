@@ -20,18 +20,26 @@ import java.util.Map;
 record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverConfigReceived,
                    List<DestinationStats> destinations,
                    Map<Destination, List<DeadLetter>> newestDeadLetters, long statusReportsWaiting, ServerProbe server,
-                   List<String> damagedSetAside, Instant now) {
+                   List<String> damagedSetAside, long stateDiskFreeBytes, Instant now) {
+    /** Below this, SQLite cannot grow the outbox or its WAL: the intake refuses scans (503). */
+    static final long DISK_FULL_BELOW_BYTES = 1024 * 1024;
+
     private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z")
             .withZone(ZoneId.systemDefault());
 
     boolean needsAttention() {
-        return !server.reachable() || outboxFull() || !damagedSetAside.isEmpty() || !clockAgrees()
+        return !server.reachable() || outboxFull() || diskFull() || !damagedSetAside.isEmpty() || !clockAgrees()
                 || destinations.stream().anyMatch(d -> d.deadLetters() > 0 || d.lastError() != null);
     }
 
     /** True unless the server's clock, when known, is more than a minute from this Pi's. */
     boolean clockAgrees() {
         return server.serverAheadMs() == null || ServerClock.agrees(server.serverAheadMs());
+    }
+
+    /** The disk holding the state directory has (next to) no room left; -1 = could not be read. */
+    boolean diskFull() {
+        return stateDiskFreeBytes >= 0 && stateDiskFreeBytes < DISK_FULL_BELOW_BYTES;
     }
 
     long pendingDeliveries() {
@@ -57,7 +65,10 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
                 : ServerClock.describe(server.serverAheadMs()) + ": scans stamped here get a wrong scanned_at"
                         + " (RUNBOOK 11.1 step 8)").append('\n');
         text.append("mirror:   ").append(settings.mirrorMode() ? "on" : "off").append('\n');
-        text.append("intake:   ").append(outboxFull()
+        text.append("intake:   ").append(diskFull()
+                ? "REFUSING new scans (503): the disk holding " + file.stateDir() + " is full (" + stateDiskFreeBytes / 1024
+                        + " KiB free); free space there (RUNBOOK 11.5), the scans already taken are kept"
+                : outboxFull()
                 ? "REFUSING new scans (503, outbox full): " + pendingDeliveries() + " deliveries waiting, outbox_max_rows is "
                         + file.outboxMaxRows() + "; scans are taken again as soon as the server takes the waiting ones"
                 : "accepting scans (" + pendingDeliveries() + " of " + file.outboxMaxRows() + " deliveries waiting)")
@@ -69,7 +80,9 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
             text.append(String.format("%-12s %8d  %-14s %12d  %-25s %s%n", stats.destination().key(), stats.pending(),
                     stats.oldestPending() == null ? "-" : age(Duration.between(stats.oldestPending(), now)),
                     stats.deadLetters(), stats.lastSuccess() == null ? "never" : LOCAL.format(stats.lastSuccess()),
-                    endpoint == null ? "(none configured)" : endpoint));
+                    endpoint == null ? "(none configured)" : endpoint
+                            + (stats.destination() == Destination.MIRROR && !settings.mirrorMode()
+                                    ? " (mirror mode off: only scans queued before go here)" : "")));
         }
         for (DestinationStats stats : destinations) {
             if (stats.lastError() != null) {
@@ -103,6 +116,8 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
         json.put("server_clock_ahead_s", server.serverAheadMs() == null ? null : server.serverAheadMs() / 1000);
         json.put("mirror_mode", settings.mirrorMode());
         json.put("outbox_full", outboxFull());
+        json.put("disk_full", diskFull());
+        json.put("state_disk_free_bytes", stateDiskFreeBytes < 0 ? null : stateDiskFreeBytes);
         json.put("outbox_max_rows", file.outboxMaxRows());
         Map<String, Object> perDestination = new LinkedHashMap<>();
         for (DestinationStats stats : destinations) {

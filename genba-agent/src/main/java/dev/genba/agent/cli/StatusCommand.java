@@ -14,6 +14,9 @@ import dev.genba.agent.outbox.Destination;
 import dev.genba.agent.outbox.DestinationStats;
 import dev.genba.agent.outbox.OutboxStore;
 import dev.genba.agent.status.StatusBacklog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -60,7 +63,7 @@ final class StatusCommand implements Callable<Integer> {
             long reportsWaiting = new StatusBacklog(database, StatusBacklog.MAX_REPORTS).size();
             status = new AgentStatus(file, settings, live.serverConfig().isPresent(), new ArrayList<>(stats.values()),
                     newestDeadLetters, reportsWaiting, probe, DamagedOutbox.setAside(file.stateDir()),
-                    Clock.systemUTC().instant());
+                    freeBytes(file.stateDir()), Clock.systemUTC().instant());
         }
         if (json) {
             spec.commandLine().getOut().println(status.toJson());
@@ -68,5 +71,13 @@ final class StatusCommand implements Callable<Integer> {
             spec.commandLine().getOut().print(status.toText());
         }
         return status.needsAttention() ? ExitCodes.PROBLEM : ExitCodes.OK;
+    }
+
+    private static long freeBytes(Path directory) {
+        try {
+            return Files.getFileStore(directory).getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 }

@@ -104,7 +104,9 @@ public final class ConfigLoader {
             problems.add(where + " cannot be read (" + e.getMessage() + "); check its permissions");
             return;
         } catch (ProtocolException e) {
-            problems.add(where + " is not valid JSON: " + e.getMessage());
+            // the parser speaks of a request body
+            problems.add(where + " is not valid JSON: "
+                    + e.getMessage().replaceFirst("^body (is not valid JSON|could not be read as JSON): ", ""));
             return;
         }
         if (!(parsed instanceof Map<?, ?> top)) {

@@ -47,7 +47,7 @@ public final class ConfigPoller {
             return Result.UNCHANGED;
         }
         if (!answer.ok()) {
-            contact.answered(describeRefusal(url, answer));
+            contact.answered(answer.describe(url));
             return Result.FAILED;
         }
         contact.answered(null);
@@ -73,13 +73,5 @@ public final class ConfigPoller {
             LOG.warn("kept the previous configuration: " + e.getMessage());
             return Result.FAILED;
         }
-    }
-
-    static String describeRefusal(String url, HttpAnswer answer) {
-        if (answer.status() == 401 || answer.status() == 403) {
-            return "the server refused this device's key (HTTP " + answer.status() + " from " + url
-                    + "): check client_id and client_key in the agent config against `genba clients list`";
-        }
-        return "HTTP " + answer.status() + " from " + url + ": " + answer.errorSummary();
     }
 }

@@ -253,7 +253,11 @@ final class DeliveryWorker implements Runnable {
         if (!Objects.equals(e.getMessage(), outboxProblem)) {
             outboxProblem = e.getMessage();
             outboxProblemLoggedAtMs = now;
-            LOG.error(destination.key() + " delivery: " + e.getMessage(), e);
+            if (e instanceof DatabaseException known && known.diskProblem()) {
+                LOG.error(destination.key() + " delivery: " + e.getMessage()); // the message says it all
+            } else {
+                LOG.error(destination.key() + " delivery: " + e.getMessage(), e);
+            }
         } else if (now - outboxProblemLoggedAtMs >= ERROR_REFRESH_MS) {
             outboxProblemLoggedAtMs = now;
             LOG.error(destination.key() + " delivery: still " + e.getMessage());

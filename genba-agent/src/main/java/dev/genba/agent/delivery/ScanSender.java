@@ -76,7 +76,7 @@ final class ScanSender {
             return deliverOneByOne(endpoint, batch, timeoutMs, latency);
         }
         if (ServerAnswers.transientStatus(answer.status())) {
-            return failure(ServerAnswers.describe(batchUrl, answer));
+            return failure(answer.describe(batchUrl));
         }
         if (!answer.ok()) {
             // The server refused the request as a whole (too large, malformed): one POST per scan
@@ -164,9 +164,9 @@ final class ScanSender {
                 latency.record(answer.elapsedMs());
                 delivered.add(entry.id());
             } else if (ServerAnswers.transientStatus(answer.status())) {
-                return new DeliveryOutcome(delivered, rejected, ServerAnswers.describe(endpoint, answer));
+                return new DeliveryOutcome(delivered, rejected, answer.describe(endpoint));
             } else {
-                rejected.add(new Rejection(entry.id(), answer.status(), ServerAnswers.describe(endpoint, answer)));
+                rejected.add(new Rejection(entry.id(), answer.status(), answer.describe(endpoint)));
             }
         }
         return new DeliveryOutcome(delivered, rejected, null);

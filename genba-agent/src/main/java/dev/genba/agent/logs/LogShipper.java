@@ -73,7 +73,7 @@ public final class LogShipper {
                         + answer.status() + ": " + answer.errorSummary() + "); they are dropped");
                 return Sent.REFUSED;
             }
-            complain("log shipping paused, HTTP " + answer.status() + " from " + url + ": " + answer.errorSummary());
+            complain("log shipping paused, " + answer.describe(url));
         } catch (IOException e) {
             complain("log shipping paused, " + NoAnswer.describe(url, e));
         }

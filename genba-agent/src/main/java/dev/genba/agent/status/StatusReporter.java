@@ -135,7 +135,7 @@ public final class StatusReporter {
                 contact.answered(null);
                 return SendResult.TAKEN;
             }
-            contact.answered("HTTP " + answer.status() + " from " + url + ": " + answer.errorSummary());
+            contact.answered(answer.describe(url));
             if (answer.status() == 400 || answer.status() == 422) {
                 LOG.warn("the server refused a status report for good (" + answer.errorSummary() + "); it is dropped");
                 return SendResult.REFUSED;

@@ -158,6 +158,19 @@ class AgentCliTest {
     }
 
     @Test
+    void status_says_that_new_scans_do_not_go_to_a_mirror_endpoint_while_mirror_mode_is_off() throws Exception {
+        try (FakeGenbaServer server = new FakeGenbaServer()) {
+            Path config = TestConfig.write(directory, server.url(),
+                    "\"mirror_endpoint\": \"http://window-b.local:8501/api/v1/scans\", \"mirror_mode\": false");
+
+            Run run = run("status", "--config", config.toString());
+
+            assertThat(run.out()).contains("mirror:   off").containsPattern("mirror +0 +- +0 +never +"
+                    + "http://window-b.local:8501/api/v1/scans \\(mirror mode off: only scans queued before go here\\)");
+        }
+    }
+
+    @Test
     void status_says_when_this_pi_s_clock_is_behind_the_server_s_and_exits_1() throws Exception {
         try (SkewedClockServer server = new SkewedClockServer(Duration.ofHours(3))) {
             Path config = TestConfig.write(directory, server.url(), "");
