@@ -46,7 +46,6 @@ public final class GenbaAgent implements AutoCloseable {
     private final AtomicBoolean damageSeen = new AtomicBoolean();
     private volatile Runnable stopForDamage = () -> { };
     private IntakeServer intake;
-    private volatile GroupCommitter committer;
 
     private GenbaAgent() {
     }
@@ -85,11 +84,6 @@ public final class GenbaAgent implements AutoCloseable {
 
     private void outboxDamaged(Path file, DatabaseException damage) {
         if (damageSeen.compareAndSet(false, true)) {
-            GroupCommitter intakeWrites = committer;
-            if (intakeWrites != null) {
-                intakeWrites.refuseFromNow("the outbox is damaged and the agent restarts in a few seconds to set it"
-                        + " aside (RUNBOOK 11.7)");
-            }
             DamagedOutbox.markDamaged(file, damage.getCause().getMessage());
             LOG.error("the outbox is damaged (" + damage.getCause().getMessage() + "): the agent stops, and sets the"
                     + " file aside when it starts again (RUNBOOK 11.7)");
@@ -124,7 +118,7 @@ public final class GenbaAgent implements AutoCloseable {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
         });
 
-        committer = new GroupCommitter(outbox, () -> destinationsFor(settings), delivery::newScans, clock);
+        GroupCommitter committer = new GroupCommitter(outbox, () -> destinationsFor(settings), delivery::newScans, clock);
         started.push(committer);
         intake = IntakeServer.start(file.intakePort(), new ScanIntake(file.clientId(), clock), committer);
         started.push(intake);

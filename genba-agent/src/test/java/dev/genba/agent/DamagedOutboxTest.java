@@ -149,8 +149,8 @@ class DamagedOutboxTest {
 
                 AgentProcesses.Answer answer = AgentProcesses.send(agent.intakePort(), "AFTER-DAMAGE-FOUND");
                 assertThat(answer.status()).as("not written into the file that is set aside next").isEqualTo(503);
-                assertThat(answer.message()).contains("the outbox is damaged").contains("RUNBOOK 11.7")
-                        .contains("this scan was NOT accepted, send it again");
+                assertThat(answer.message()).contains("was found damaged").contains("nothing more is written to it")
+                        .contains("RUNBOOK 11.7").contains("this scan was NOT accepted, send it again");
             }
         }
     }
@@ -252,6 +252,19 @@ class DamagedOutboxTest {
             Files.copy(snapshot.resolve("outbox.db-shm"), file.stateDir().resolve("outbox.db-shm"));
             Files.writeString(folder.resolve(DamagedOutbox.NOTE), "outbox.db was found damaged (test)\n"
                     + "moving the damaged files here (not finished yet)\n");
+            // a command before the agent starts again must not make a new outbox.db beside the -wal
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int scanExit = AgentCli.execute(new String[] {"scan", "--config", file.source().toString(), "--tag", "T",
+                "--location", "L"}, new PrintWriter(out), new PrintWriter(err));
+            assertThat(scanExit).isEqualTo(1);
+            assertThat(err.toString()).contains("was interrupted").contains("sudo systemctl restart genba-agent")
+                    .contains("this scan was NOT queued");
+            Run status = status(file);
+            assertThat(status.err()).contains("was interrupted");
+            assertThat(status.exitCode()).isEqualTo(2);
+            assertThat(file.outboxFile()).doesNotExist();
+            assertThat(file.stateDir().resolve("outbox.db-wal")).hasSameBinaryContentAs(snapshot.resolve("outbox.db-wal"));
 
             try (GenbaAgent agent = GenbaAgent.start(file, new LogBuffer(100), Clock.systemUTC())) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> server.storedScanIds().containsAll(waiting));

@@ -95,7 +95,7 @@ class DiskFullTest {
             }
 
             Run status = cli(agent, config, "status");
-            assertThat(status.out()).contains("intake:   REFUSING new scans (503): the disk holding");
+            assertThat(status.out()).contains("intake:   probably REFUSING new scans (503): the disk holding");
             assertThat(status.exitCode()).isEqualTo(1);
 
             // The server comes back while the disk is still full: delivered scans cannot be settled yet.

@@ -60,14 +60,16 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
                 .append('\n');
         text.append("server:   ").append(file.serverUrl()).append(server.reachable() ? " reachable (" : " NOT reachable (")
                 .append(server.detail()).append(")\n");
-        text.append("clock:    ").append(server.serverAheadMs() == null ? "not compared (the server did not answer)"
+        text.append("clock:    ").append(server.serverAheadMs() == null
+                ? "not compared (" + (server.reachable() ? "the server sent no time" : "the server did not answer") + ")"
                 : clockAgrees() ? "agrees with the server's (within 1 min)"
                 : ServerClock.describe(server.serverAheadMs()) + ": scans stamped here get a wrong scanned_at"
                         + " (RUNBOOK 11.1 step 8)").append('\n');
         text.append("mirror:   ").append(settings.mirrorMode() ? "on" : "off").append('\n');
         text.append("intake:   ").append(diskFull()
-                ? "REFUSING new scans (503): the disk holding " + file.stateDir() + " is full (" + stateDiskFreeBytes / 1024
-                        + " KiB free); free space there (RUNBOOK 11.5), the scans already taken are kept"
+                ? "probably REFUSING new scans (503): the disk holding " + file.stateDir() + " is nearly full ("
+                        + stateDiskFreeBytes / 1024 + " KiB free); free space there (RUNBOOK 11.5), the scans already"
+                        + " taken are kept"
                 : outboxFull()
                 ? "REFUSING new scans (503, outbox full): " + pendingDeliveries() + " deliveries waiting, outbox_max_rows is "
                         + file.outboxMaxRows() + "; scans are taken again as soon as the server takes the waiting ones"
@@ -113,7 +115,7 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
         json.put("server_url", file.serverUrl());
         json.put("server_reachable", server.reachable());
         json.put("server_detail", server.detail());
-        json.put("server_clock_ahead_s", server.serverAheadMs() == null ? null : server.serverAheadMs() / 1000);
+        json.put("server_clock_ahead_s", server.serverAheadMs() == null ? null : Math.round(server.serverAheadMs() / 1000.0));
         json.put("mirror_mode", settings.mirrorMode());
         json.put("outbox_full", outboxFull());
         json.put("disk_full", diskFull());

@@ -35,23 +35,26 @@ final class ReportCommand implements Callable<Integer> {
         AgentFileConfig file = config.load();
         LiveSettings settings = new LiveSettings(file, new ConfigStore(file.serverConfigFile()).load());
         ServerContact contact = new ServerContact(Clock.systemUTC());
+        StatusReporter reporter;
+        String report;
+        // outbox.db is open only while the report is made: sending can take a while, and a starting agent may be waiting
         try (AgentDatabase database = AgentDatabase.openForCommand(file.outboxFile(),
                 spec.commandLine().getErr()::println)) {
             // The running agent keeps latency in outbox.db too, so this report shows the same 24 hours.
             LatencyStore latency = new LatencyStore(database);
-            StatusReporter reporter = new StatusReporter(settings, new SystemSampler(Path.of("/")),
+            reporter = new StatusReporter(settings, new SystemSampler(Path.of("/")),
                     new OutboxStore(database, file.outboxMaxRows()), new StatusBacklog(database, StatusBacklog.MAX_REPORTS),
                     destination -> latency.summary(destination, Clock.systemUTC().instant()), () -> 0,
                     new AgentHttp(file.clientKey(), AgentVersion.current()), contact, Clock.systemUTC(),
                     AgentVersion.current());
-            String report = Json.write(reporter.sample().toJson());
-            spec.commandLine().getOut().println(report);
-            if (reporter.send(report) == StatusReporter.SendResult.TAKEN) {
-                spec.commandLine().getOut().println("sent to " + file.serverUrl() + "/api/clients/status");
-                return ExitCodes.OK;
-            }
-            spec.commandLine().getErr().println("the server did not take the report: " + contact.state().problem());
-            return ExitCodes.PROBLEM;
+            report = Json.write(reporter.sample().toJson());
         }
+        spec.commandLine().getOut().println(report);
+        if (reporter.send(report) == StatusReporter.SendResult.TAKEN) {
+            spec.commandLine().getOut().println("sent to " + file.serverUrl() + "/api/clients/status");
+            return ExitCodes.OK;
+        }
+        spec.commandLine().getErr().println("the server did not take the report: " + contact.state().problem());
+        return ExitCodes.PROBLEM;
     }
 }

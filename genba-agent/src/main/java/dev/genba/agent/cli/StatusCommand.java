@@ -49,22 +49,23 @@ final class StatusCommand implements Callable<Integer> {
         AgentFileConfig file = config.load();
         LiveSettings live = new LiveSettings(file, new ConfigStore(file.serverConfigFile()).load());
         AgentSettings settings = live.current();
-        AgentStatus status;
+        List<DestinationStats> stats;
+        Map<Destination, List<DeadLetter>> newestDeadLetters = new EnumMap<>(Destination.class);
+        long reportsWaiting;
+        // outbox.db is open only while it is read: the server probe can take 2 s, and a starting agent may be waiting
         try (AgentDatabase database = AgentDatabase.openForCommand(file.outboxFile(),
                 spec.commandLine().getErr()::println)) {
-            OutboxStore outbox = new OutboxStore(database, file.outboxMaxRows());
-            Map<Destination, DestinationStats> stats = outbox.stats();
+            stats = new ArrayList<>(new OutboxStore(database, file.outboxMaxRows()).stats().values());
             DeadLetterStore deadLetters = new DeadLetterStore(database, file.outboxMaxRows());
-            Map<Destination, List<DeadLetter>> newestDeadLetters = new EnumMap<>(Destination.class);
             for (Destination destination : Destination.values()) {
                 newestDeadLetters.put(destination, deadLetters.newest(destination, NEWEST_DEAD_LETTERS));
             }
-            ServerProbe probe = ServerProbe.check(new AgentHttp(file.clientKey(), AgentVersion.current()), file.serverUrl());
-            long reportsWaiting = new StatusBacklog(database, StatusBacklog.MAX_REPORTS).size();
-            status = new AgentStatus(file, settings, live.serverConfig().isPresent(), new ArrayList<>(stats.values()),
-                    newestDeadLetters, reportsWaiting, probe, DamagedOutbox.setAside(file.stateDir()),
-                    freeBytes(file.stateDir()), Clock.systemUTC().instant());
+            reportsWaiting = new StatusBacklog(database, StatusBacklog.MAX_REPORTS).size();
         }
+        ServerProbe probe = ServerProbe.check(new AgentHttp(file.clientKey(), AgentVersion.current()), file.serverUrl());
+        AgentStatus status = new AgentStatus(file, settings, live.serverConfig().isPresent(), stats, newestDeadLetters,
+                reportsWaiting, probe, DamagedOutbox.setAside(file.stateDir()), freeBytes(file.stateDir()),
+                Clock.systemUTC().instant());
         if (json) {
             spec.commandLine().getOut().println(status.toJson());
         } else {

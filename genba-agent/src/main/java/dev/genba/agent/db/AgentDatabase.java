@@ -22,6 +22,8 @@ public final class AgentDatabase implements AutoCloseable {
     /** True while the connection may not be at synchronous=FULL (a restore that failed is retried). */
     private boolean relaxed;
     private volatile Consumer<DatabaseException> whenDamaged = damage -> { };
+    /** The first damage SQLite reported while in use (guarded by {@code lock}): no write is made after it. */
+    private DatabaseException damageFound;
     /** A command's hold on outbox.db.lock, released at {@link #close}; null under {@code run}. */
     private OutboxLock commandLock;
 
@@ -39,6 +41,13 @@ public final class AgentDatabase implements AutoCloseable {
         createStateDirectory(file);
         OutboxLock held = OutboxLock.shared(file, waiting);
         try {
+            Path unfinished = DamagedOutbox.interruptedMove(file.toAbsolutePath().getParent());
+            if (unfinished != null) {
+                throw new DatabaseException("setting the damaged outbox aside into " + unfinished + " was interrupted;"
+                        + " start the agent to finish it (sudo systemctl restart genba-agent), then run this command"
+                        + " again: opening outbox.db now could lose the scans in the outbox.db-wal beside it"
+                        + " (RUNBOOK 11.7)", null);
+            }
             AgentDatabase database = open(file);
             database.commandLock = held;
             return database;
@@ -105,6 +114,7 @@ public final class AgentDatabase implements AutoCloseable {
     public <T> T write(SqlWork<T> work) {
         lock.lock();
         try {
+            refuseIfDamaged();
             if (relaxed) {
                 synchronous("FULL");
             }
@@ -125,6 +135,7 @@ public final class AgentDatabase implements AutoCloseable {
     public <T> T writeWithoutFsync(SqlWork<T> work) {
         lock.lock();
         try {
+            refuseIfDamaged();
             relaxed = true;
             synchronous("NORMAL");
             try {
@@ -150,9 +161,25 @@ public final class AgentDatabase implements AutoCloseable {
     private DatabaseException failed(SQLException e) {
         DatabaseException failure = DatabaseException.from(file, e);
         if (failure.damaged()) {
+            if (damageFound == null) {
+                damageFound = failure;
+            }
             whenDamaged.accept(failure);
         }
         return failure;
+    }
+
+    /**
+     * Once damage is found, nothing more is written to the file: a scan taken now would go into the
+     * file the next start sets aside, where only what can still be read is copied from. Checked under
+     * the lock that the finding took, so no write slips in between.
+     */
+    private void refuseIfDamaged() {
+        if (damageFound != null) {
+            throw new DatabaseException("the outbox " + file.toAbsolutePath() + " was found damaged ("
+                    + damageFound.getCause().getMessage() + "), so nothing more is written to it; the agent sets it"
+                    + " aside when it starts again, in a few seconds under systemd (RUNBOOK 11.7)", damageFound);
+        }
     }
 
     private void synchronous(String mode) throws SQLException {

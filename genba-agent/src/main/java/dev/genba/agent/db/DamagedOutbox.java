@@ -108,6 +108,20 @@ public final class DamagedOutbox {
         return AgentDatabase.open(file);
     }
 
+    /**
+     * A folder whose set-aside a stop interrupted while moving the files, or null. Until a start
+     * finishes it, outbox.db must not be opened: its -wal may still lie beside where it was, and
+     * SQLite would reset that -wal for a new outbox.db, losing the scans in it.
+     */
+    static Path interruptedMove(Path stateDir) {
+        for (Path folder : folders(stateDir)) {
+            if (MOVING.equals(noteLine(folder, 1))) {
+                return folder;
+            }
+        }
+        return null;
+    }
+
     /** A stop between writing MOVING and COPYING: the parts still beside the new file's place go to the folder. */
     private static void finishInterruptedMoves(Path file) {
         for (Path folder : folders(file.toAbsolutePath().getParent())) {

@@ -31,8 +31,6 @@ public final class GroupCommitter implements AutoCloseable {
     private final BlockingQueue<Request> queue = new ArrayBlockingQueue<>(4096);
     private final Thread thread;
     private volatile boolean running = true;
-    /** Set when the outbox is found damaged: every request from then on is refused with it. */
-    private volatile String refusal;
     /** While writes fail: the problem last logged, when, and the requests refused since the first failure. */
     private String problem;
     private long problemLoggedAtMs;
@@ -54,9 +52,7 @@ public final class GroupCommitter implements AutoCloseable {
      */
     public CompletableFuture<Void> submit(List<QueuedScan> scans) {
         Request request = new Request(scans, new CompletableFuture<>());
-        if (refusal != null) {
-            request.committed().completeExceptionally(new DatabaseException(refusal, null));
-        } else if (!running || !queue.offer(request)) {
+        if (!running || !queue.offer(request)) {
             request.committed().completeExceptionally(new DatabaseException(
                     "the agent is shutting down or overloaded", null));
         }
@@ -83,20 +79,7 @@ public final class GroupCommitter implements AutoCloseable {
         }
     }
 
-    /**
-     * Refuses every request not yet committed, and all later ones, with {@code why}: the outbox was
-     * found damaged and the agent stops, so a scan written now would go into the file set aside.
-     */
-    public void refuseFromNow(String why) {
-        refusal = why;
-    }
-
     private void commit(List<Request> group) {
-        if (refusal != null) {
-            DatabaseException refused = new DatabaseException(refusal, null);
-            group.forEach(request -> request.committed().completeExceptionally(refused));
-            return;
-        }
         List<List<QueuedScan>> scans = group.stream().map(Request::scans).toList();
         List<Boolean> accepted;
         try {
