@@ -25,10 +25,12 @@ public final class OutboxLock implements AutoCloseable {
 
     private static final class Held {
         final FileChannel channel;
+        final boolean shared;
         int holders = 1;
 
-        Held(FileChannel channel) {
+        Held(FileChannel channel, boolean shared) {
             this.channel = channel;
+            this.shared = shared;
         }
     }
 
@@ -50,7 +52,7 @@ public final class OutboxLock implements AutoCloseable {
     }
 
     static Path lockFile(Path outboxFile) {
-        return outboxFile.toAbsolutePath().resolveSibling(outboxFile.getFileName() + ".lock");
+        return outboxFile.toAbsolutePath().normalize().resolveSibling(outboxFile.getFileName() + ".lock");
     }
 
     private static OutboxLock take(Path outboxFile, boolean shared, Consumer<String> waiting) {
@@ -58,6 +60,10 @@ public final class OutboxLock implements AutoCloseable {
         synchronized (HELD) {
             Held held = HELD.get(path);
             if (held != null) {
+                if (held.shared && !shared) {
+                    // one process both reading as a command and moving the files: a mistake in the code, not a wait
+                    throw new IllegalStateException(path + " is held shared by this process; it cannot also move the outbox");
+                }
                 held.holders++;
                 return new OutboxLock(path);
             }
@@ -78,7 +84,7 @@ public final class OutboxLock implements AutoCloseable {
                 closeQuietly(channel);
                 throw new DatabaseException("could not lock " + path + ": " + e.getMessage(), e);
             }
-            HELD.put(path, new Held(channel));
+            HELD.put(path, new Held(channel, shared));
             return new OutboxLock(path);
         }
     }
