@@ -48,6 +48,20 @@ public final class AgentProcesses {
                 .start());
     }
 
+    /**
+     * As {@link #start(Path, String...)}, run by {@code wrapper} (for example {@code strace -f -o FILE});
+     * the process returned is the wrapper's.
+     */
+    public static Process startWrapped(Path config, List<String> wrapper) throws IOException {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(java(List.of()));
+        command.addAll(List.of("run", "--config", config.toString()));
+        return started(new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(config.resolveSibling("agent.log").toFile()))
+                .start());
+    }
+
     /** Another command ({@code scan ...}, {@code status ...}) in its own JVM; its output and errors go to {@code output}. */
     public static Process command(Path output, String... arguments) throws IOException {
         List<String> command = java(List.of());

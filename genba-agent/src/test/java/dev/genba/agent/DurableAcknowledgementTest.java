@@ -1,0 +1,131 @@
+package dev.genba.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.genba.agent.testing.AgentProcesses;
+import dev.genba.agent.testing.TestConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * "202 only after the scan is on disk", checked in the system calls the agent makes (strace): before
+ * each 202 is written to the scanner's connection, the thread that commits scans has fsynced the
+ * outbox's write-ahead log since the previous 202. A kill -9 cannot tell this apart; a power cut can.
+ */
+class DurableAcknowledgementTest {
+    private static final Pattern LINE = Pattern.compile("^(\\d+) +(.*)$");
+    private static final Pattern WAL_SYNC = Pattern.compile("^f(data)?sync\\(\\d+<[^>]*outbox\\.db-wal>\\)\\s+= 0");
+    private static final Pattern WAL_SYNC_STARTED = Pattern.compile("^f(data)?sync\\(\\d+<[^>]*outbox\\.db-wal> <unfinished");
+    private static final Pattern SYNC_RESUMED = Pattern.compile("^<\\.\\.\\. f(data)?sync resumed>\\)\\s+= 0");
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void every_202_is_written_after_the_commit_thread_fsynced_the_outbox() throws Exception {
+        assumeTrue(straceWorks(), "strace is not installed or may not trace here (sudo apt-get install strace)");
+        int port = AgentProcesses.freePort();
+        // a server that is not there: nothing but the intake writes to the outbox with fsync
+        Path config = TestConfig.write(directory, "http://127.0.0.1:" + AgentProcesses.freePort(), port, "");
+        Path trace = directory.resolve("strace.txt");
+        Process strace = AgentProcesses.startWrapped(config, List.of("strace", "-f", "-y", "-qq", "-e",
+                "trace=fsync,fdatasync,write", "-e", "signal=none", "-o", trace.toString()));
+        int acknowledged = 0;
+        String committer;
+        try {
+            await().atMost(Duration.ofSeconds(120)).until(() -> AgentProcesses.post(port, "WARMUP") != null);
+            acknowledged++;
+            for (int i = 0; i < 20; i++) {
+                assertThat(AgentProcesses.post(port, "TRACED-" + i)).isNotNull();
+                acknowledged++;
+            }
+            committer = threadNamed(strace, "outbox-commit");
+        } finally {
+            strace.destroy(); // strace detaches and ends the agent with it
+            strace.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        List<String> order = events(Files.readAllLines(trace), committer);
+        assertThat(order.stream().filter("202"::equals)).hasSize(acknowledged);
+        boolean syncedSinceLast202 = false;
+        int answers = 0;
+        for (String event : order) {
+            if (event.equals("fsync")) {
+                syncedSinceLast202 = true;
+            } else {
+                answers++;
+                assertThat(syncedSinceLast202).as("202 number %d came before its fsync: %s", answers, order).isTrue();
+                syncedSinceLast202 = false;
+            }
+        }
+    }
+
+    /** In trace order: "fsync" when the commit thread's fsync of the WAL returned, "202" when a 202 was written. */
+    private static List<String> events(List<String> lines, String committer) {
+        List<String> order = new ArrayList<>();
+        Set<String> walSyncInFlight = new HashSet<>();
+        for (String line : lines) {
+            Matcher parts = LINE.matcher(line);
+            if (!parts.matches()) {
+                continue;
+            }
+            String thread = parts.group(1);
+            String call = parts.group(2);
+            if (call.startsWith("write(") && call.contains("\"HTTP/1.1 202 ")) {
+                order.add("202");
+            } else if (thread.equals(committer) && WAL_SYNC.matcher(call).find()) {
+                order.add("fsync");
+            } else if (thread.equals(committer) && WAL_SYNC_STARTED.matcher(call).find()) {
+                walSyncInFlight.add(thread);
+            } else if (walSyncInFlight.remove(thread) && SYNC_RESUMED.matcher(call).find()) {
+                order.add("fsync");
+            }
+        }
+        return order;
+    }
+
+    /** The thread id of the agent's thread called {@code name} (the JVM is strace's child). */
+    private static String threadNamed(Process strace, String name) throws IOException {
+        long agent = strace.toHandle().children().findFirst().orElseThrow().pid();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + agent + "/task"))) {
+            for (Path task : tasks.toList()) {
+                if (read(task.resolve("comm")).strip().equals(name)) {
+                    return task.getFileName().toString();
+                }
+            }
+        }
+        throw new AssertionError("no thread named " + name + " in process " + agent);
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static boolean straceWorks() {
+        try {
+            Process probe = new ProcessBuilder("strace", "-qq", "-e", "trace=none", "true")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+}
