@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.genba.agent.testing.AgentProcesses;
+import dev.genba.agent.testing.FakeGenbaServer;
 import dev.genba.agent.testing.TestConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -22,11 +24,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * "202 only after the scan is on disk", checked in the system calls the agent makes (strace): before
- * each 202 is written to the scanner's connection, the thread that commits scans has fsynced the
- * outbox's write-ahead log since the previous 202. A kill -9 cannot tell this apart; a power cut can.
+ * What the agent promises about the disk, checked in the system calls it makes (strace -f): a 202
+ * only after the scan's commit was fsynced, and the server's configuration replaced so that a power
+ * cut leaves the old one or the new one. A kill -9 keeps the page cache and cannot tell; a power cut can.
  */
-class DurableAcknowledgementTest {
+class DurabilityTraceTest {
     private static final Pattern LINE = Pattern.compile("^(\\d+) +(.*)$");
     private static final Pattern WAL_SYNC = Pattern.compile("^f(data)?sync\\(\\d+<[^>]*outbox\\.db-wal>\\)\\s+= 0");
     private static final Pattern WAL_SYNC_STARTED = Pattern.compile("^f(data)?sync\\(\\d+<[^>]*outbox\\.db-wal> <unfinished");
@@ -71,6 +73,40 @@ class DurableAcknowledgementTest {
                 assertThat(syncedSinceLast202).as("202 number %d came before its fsync: %s", answers, order).isTrue();
                 syncedSinceLast202 = false;
             }
+        }
+    }
+
+    @Test
+    void the_configuration_from_the_server_is_kept_by_fsync_rename_fsync_of_the_directory() throws Exception {
+        assumeTrue(straceWorks(), "strace is not installed or may not trace here (sudo apt-get install strace)");
+        try (FakeGenbaServer server = new FakeGenbaServer()) {
+            server.agentConfig("\"v7\"", Map.of("config_version", 7L, "mirror_mode", false));
+            Path config = TestConfig.write(directory, server.url(), AgentProcesses.freePort(), "");
+            Path kept = TestConfig.load(config).serverConfigFile().toAbsolutePath();
+            Path trace = directory.resolve("strace.txt");
+            Process strace = AgentProcesses.startWrapped(config, List.of("strace", "-f", "-y", "-qq", "-e",
+                    "trace=fsync,fdatasync,rename,renameat,renameat2", "-e", "signal=none", "-o", trace.toString()));
+            try {
+                await().atMost(Duration.ofSeconds(120)).until(() -> Files.exists(kept));
+            } finally {
+                strace.destroy();
+                strace.waitFor(30, TimeUnit.SECONDS);
+            }
+
+            String temporary = kept + ".tmp";
+            List<String> steps = new ArrayList<>();
+            for (String line : Files.readAllLines(trace)) {
+                if (line.matches(".*fsync\\(\\d+<" + Pattern.quote(temporary) + ">\\)\\s+= 0.*")) {
+                    steps.add("fsync " + temporary);
+                } else if (line.matches(".*rename(at2?)?\\(.*\"" + Pattern.quote(temporary) + "\", .*\"" + Pattern.quote(kept.toString())
+                        + "\".*= 0.*")) {
+                    steps.add("rename");
+                } else if (line.matches(".*fsync\\(\\d+<" + Pattern.quote(kept.getParent().toString()) + ">\\)\\s+= 0.*")) {
+                    steps.add("fsync directory");
+                }
+            }
+            assertThat(steps).as("a power cut leaves the old configuration or the new one, whole")
+                    .containsSequence("fsync " + temporary, "rename", "fsync directory");
         }
     }
 
