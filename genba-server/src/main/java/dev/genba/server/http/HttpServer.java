@@ -107,6 +107,7 @@ public final class HttpServer implements AutoCloseable {
     }
 
     private static void respond(Context ctx, int status, String error, String field, String message) {
+        finishRequestBody(ctx);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error);
         body.put("message", message);
@@ -115,6 +116,30 @@ public final class HttpServer implements AutoCloseable {
         }
         body.put("request_id", RequestIds.of(ctx));
         JsonBodies.writeJson(ctx, status, body);
+    }
+
+    /**
+     * An error can be answered before the request's body was read (a refused key is known from the
+     * headers). Jetty then closes the connection after the answer, although the answer said
+     * keep-alive, and the client's next request on it finds it closed. So the body is read first; one
+     * that cannot be (chunked, too large, broken off) gets {@code Connection: close} instead.
+     */
+    private static void finishRequestBody(Context ctx) {
+        boolean chunked = ctx.header("Transfer-Encoding") != null;
+        long length = ctx.req().getContentLengthLong();
+        if (!chunked && length <= 0) {
+            return;
+        }
+        try {
+            if (!chunked && length <= JsonBodies.BATCH_LIMIT) {
+                ctx.bodyAsBytes();
+                return;
+            }
+        } catch (RuntimeException e) {
+            // fall through: the connection cannot be kept
+        }
+        ctx.res().setHeader("Keep-Alive", null);
+        ctx.header("Connection", "close");
     }
 
     public HttpServer start() {
