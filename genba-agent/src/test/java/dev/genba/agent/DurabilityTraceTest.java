@@ -57,8 +57,7 @@ class DurabilityTraceTest {
             }
             committer = threadNamed(strace, "outbox-commit");
         } finally {
-            strace.destroy(); // strace detaches and ends the agent with it
-            strace.waitFor(30, TimeUnit.SECONDS);
+            stop(strace);
         }
 
         List<String> order = events(Files.readAllLines(trace), committer);
@@ -89,8 +88,7 @@ class DurabilityTraceTest {
             try {
                 await().atMost(Duration.ofSeconds(120)).until(() -> Files.exists(kept));
             } finally {
-                strace.destroy();
-                strace.waitFor(30, TimeUnit.SECONDS);
+                stop(strace);
             }
 
             String temporary = kept + ".tmp";
@@ -107,6 +105,15 @@ class DurabilityTraceTest {
             }
             assertThat(steps).as("a power cut leaves the old configuration or the new one, whole")
                     .containsSequence("fsync " + temporary, "rename", "fsync directory");
+        }
+    }
+
+    /** Stops the agent, then strace: stopped first, strace would detach and leave the agent running. */
+    private static void stop(Process strace) throws InterruptedException {
+        strace.descendants().forEach(ProcessHandle::destroy);
+        if (!strace.waitFor(30, TimeUnit.SECONDS)) {
+            strace.descendants().forEach(ProcessHandle::destroyForcibly);
+            strace.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
     }
 

@@ -21,7 +21,11 @@ public final class AgentProcesses {
     private static final List<Process> STARTED = new CopyOnWriteArrayList<>();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly)));
+        // the children too: a wrapper (strace) killed first would leave the agent it runs behind
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(process -> {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        })));
     }
 
     private AgentProcesses() {
