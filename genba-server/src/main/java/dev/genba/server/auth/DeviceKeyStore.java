@@ -29,10 +29,34 @@ public final class DeviceKeyStore {
         }
     }
 
+    /** Thrown when the key given for a device already belongs to another device. */
+    public static final class KeyInUseException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        KeyInUseException(String owner) {
+            super("that key already belongs to client " + owner + " here; each device needs its own key");
+        }
+    }
+
     /** Registers a device (or re-issues a revoked one) and returns its key; only the hash is stored. */
     public String add(String name) {
         String key = Secrets.generate("gk_");
-        int changed = jdbi.inTransaction(handle -> {
+        register(name, key);
+        return key;
+    }
+
+    /**
+     * Registers a device with a key it already has (one {@link #add} made on another Genba server, such as
+     * the stand-in for the old server during a migration test, or the server this one replaces).
+     */
+    public void register(String name, String key) {
+        byte[] hash = Secrets.hash(key);
+        jdbi.useTransaction(handle -> {
+            handle.createQuery("select name from devices where key_hash = :hash and name <> :name")
+                    .bind("hash", hash).bind("name", name).mapTo(String.class).findOne()
+                    .ifPresent(owner -> {
+                        throw new KeyInUseException(owner);
+                    });
             int rows = handle.createUpdate("""
                     insert into devices (name, key_hash, key_hint) values (:name, :hash, :hint)
                     on conflict (name) do update
@@ -40,15 +64,13 @@ public final class DeviceKeyStore {
                             created_at = now(), revoked_at = null
                         where devices.revoked_at is not null
                     """)
-                    .bind("name", name).bind("hash", Secrets.hash(key)).bind("hint", Secrets.hint(key))
+                    .bind("name", name).bind("hash", hash).bind("hint", Secrets.hint(key))
                     .execute();
+            if (rows == 0) {
+                throw new DeviceExistsException(name);
+            }
             CredentialCache.announceChange(handle);
-            return rows;
         });
-        if (changed == 0) {
-            throw new DeviceExistsException(name);
-        }
-        return key;
     }
 
     public List<Device> list() {

@@ -23,6 +23,13 @@ public final class Secrets {
         return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
+    /** Whether {@code secret} has the form {@link #generate} gives: the prefix, then 43 URL-safe characters. */
+    public static boolean isWellFormed(String prefix, String secret) {
+        return secret.length() == prefix.length() + 43 && secret.startsWith(prefix)
+                && secret.substring(prefix.length()).chars().allMatch(c -> c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
+                        || c >= '0' && c <= '9' || c == '-' || c == '_');
+    }
+
     public static byte[] hash(String secret) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));

@@ -9,6 +9,7 @@ import dev.genba.server.mirror.MirrorCommand;
 import dev.genba.server.users.UsersCommand;
 import dev.genba.server.scans.ScansCommand;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -41,6 +42,7 @@ public final class GenbaCli implements Runnable {
     public static int run(String... args) {
         CommandLine commandLine = new CommandLine(new GenbaCli());
         commandLine.setExecutionExceptionHandler(GenbaCli::handle);
+        commandLine.setParameterExceptionHandler(GenbaCli::handleBadArguments);
         commandLine.setExitCodeExceptionMapper(exception -> ERROR);
         return commandLine.execute(args);
     }
@@ -55,6 +57,25 @@ public final class GenbaCli implements Runnable {
         } else {
             err.println("genba: " + describe(exception));
         }
+        err.flush();
+        return ERROR;
+    }
+
+    /**
+     * A mistake on the command line: the one {@code genba: ...} line RUNBOOK 0.1 promises, picocli's
+     * "did you mean" suggestions when it has any, and where the full usage is, instead of the whole usage text.
+     */
+    private static int handleBadArguments(CommandLine.ParameterException exception, String[] args) {
+        CommandLine where = exception.getCommandLine();
+        PrintWriter err = where.getErr();
+        err.println("genba: " + exception.getMessage());
+        if (exception instanceof CommandLine.UnmatchedArgumentException unmatched) {
+            List<String> suggestions = unmatched.getSuggestions();
+            if (!suggestions.isEmpty()) {
+                err.println("  did you mean: " + String.join(", ", suggestions) + "?");
+            }
+        }
+        err.println("  see: " + where.getCommandSpec().qualifiedName() + " --help");
         err.flush();
         return ERROR;
     }

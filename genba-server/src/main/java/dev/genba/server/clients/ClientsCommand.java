@@ -4,10 +4,15 @@ import dev.genba.protocol.DeviceNames;
 import dev.genba.protocol.Json;
 import dev.genba.server.audit.AuditLog;
 import dev.genba.server.auth.DeviceKeyStore;
+import dev.genba.server.auth.Secrets;
 import dev.genba.server.cli.CommonOptions;
 import dev.genba.server.cli.GenbaCli;
 import dev.genba.server.cli.OperatorSession;
 import dev.genba.server.cli.Times;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +35,10 @@ public final class ClientsCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "choose add, list or revoke (see genba clients --help)");
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true, description = "Register a device and print its key (shown only once).")
+    @Command(name = "add", mixinStandardHelpOptions = true, description = {
+            "Register a device and print its key (shown only once).",
+            "With --key-stdin, register it with the key it already has (one line on standard input), as on the Genba"
+                    + " server that made the key: for a stand-in for the old server, or a server that replaces this one."})
     static final class Add implements Callable<Integer> {
         @Mixin
         CommonOptions common;
@@ -38,28 +46,54 @@ public final class ClientsCommand implements Runnable {
         @Parameters(paramLabel = "NAME", description = "device name, e.g. HANDHELD-01")
         String name;
 
-        @Option(names = "--json", description = "print {\"client_id\", \"client_key\"} as JSON")
+        @Option(names = "--key-stdin", description = "read the device's existing key (gk_...) from standard input instead of making one")
+        boolean keyFromStdin;
+
+        @Option(names = "--json", description = "print {\"client_id\", \"client_key\"} as JSON ({\"client_id\", \"key_hint\"} with --key-stdin)")
         boolean json;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
             if (!DeviceNames.isValid(name)) {
                 System.err.println("genba: NAME must be 1-64 letters, digits, '.', '_' or '-' starting with a letter or digit (like HANDHELD-01)");
                 return GenbaCli.ERROR;
             }
+            String given = null;
+            if (keyFromStdin) {
+                String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                given = line == null ? "" : line.strip();
+                if (!Secrets.isWellFormed("gk_", given)) {
+                    System.err.println("genba: the key on standard input is not a device key (gk_ and 43 letters, digits,"
+                            + " '-' or '_', as genba clients add prints it); nothing changed");
+                    return GenbaCli.ERROR;
+                }
+            }
             try (OperatorSession session = OperatorSession.open(common)) {
                 String key;
+                DeviceKeyStore store = new DeviceKeyStore(session.jdbi());
                 try {
-                    key = new DeviceKeyStore(session.jdbi()).add(name);
-                } catch (DeviceKeyStore.DeviceExistsException e) {
-                    session.audit().record(AuditLog.cliActor(), "clients.add", name, "refused", Map.of("reason", "exists"));
+                    if (given == null) {
+                        key = store.add(name);
+                    } else {
+                        store.register(name, given);
+                        key = given;
+                    }
+                } catch (DeviceKeyStore.DeviceExistsException | DeviceKeyStore.KeyInUseException e) {
+                    String reason = e instanceof DeviceKeyStore.DeviceExistsException ? "exists" : "key in use";
+                    session.audit().record(AuditLog.cliActor(), "clients.add", name, "refused", Map.of("reason", reason));
                     System.err.println("genba: " + e.getMessage());
                     return GenbaCli.PROBLEM;
                 }
-                session.audit().record(AuditLog.cliActor(), "clients.add", name, "ok", Map.of());
-                if (json) {
-                    Map<String, Object> out = new LinkedHashMap<>();
-                    out.put("client_id", name);
+                session.audit().record(AuditLog.cliActor(), "clients.add", name, "ok",
+                        given == null ? Map.of() : Map.of("key", "given"));
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("client_id", name);
+                if (given != null) {
+                    // The operator already has this key: it is not printed again (it would end up in a terminal's scrollback).
+                    out.put("key_hint", Secrets.hint(key));
+                    System.out.println(json ? Json.write(out)
+                            : "Client " + name + " added with the key from standard input (" + Secrets.hint(key) + ").");
+                } else if (json) {
                     out.put("client_key", key);
                     System.out.println(Json.write(out));
                 } else {

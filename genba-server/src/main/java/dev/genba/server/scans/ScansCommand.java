@@ -43,7 +43,7 @@ public final class ScansCommand implements Runnable {
         @Mixin
         CommonOptions common;
 
-        @Option(names = "--client", paramLabel = "NAME", description = "only this client (0 when it has sent none)")
+        @Option(names = "--client", paramLabel = "NAME", description = "only this client (0 when it is registered and has sent none)")
         String client;
 
         @Option(names = "--json", description = "print one JSON object")
@@ -65,6 +65,15 @@ public final class ScansCommand implements Runnable {
                                 rows.getTimestamp("last_received").toInstant()))
                         .list());
                 if (client != null && counts.isEmpty()) {
+                    // A misspelt name would otherwise read as a device whose scans were all lost.
+                    boolean registered = session.jdbi().withHandle(handle -> handle.createQuery(
+                                    "SELECT count(*) FROM devices WHERE name = :client")
+                            .bind("client", client).mapTo(Long.class).one()) > 0;
+                    if (!registered) {
+                        System.err.println("genba: no client named " + client
+                                + " has been registered or has sent scans here (see genba clients list)");
+                        return GenbaCli.ERROR;
+                    }
                     counts = List.of(new ClientCount(client, 0, null, null));
                 }
                 long total = 0;

@@ -62,6 +62,49 @@ class GenbaCliTest {
     }
 
     @Test
+    void clients_add_key_stdin_registers_a_key_made_on_another_server_and_refuses_bad_or_taken_keys() throws Exception {
+        Cli.Run made = genba("clients", "add", "HANDHELD-01", "--json");
+        String key = (String) ((Map<?, ?>) Json.parse(made.out().trim())).get("client_key");
+        DbTarget standIn = TestPostgres.newDatabase();
+        Path standInDir = Files.createDirectory(dir.resolve("stand-in"));
+        Path standInConfig = standInDir.resolve("genba.json");
+        Files.writeString(standInConfig, "{\"db\": {\"url\": \"" + standIn.jdbcUrl() + "\", \"user\": \"postgres\"}}");
+        String[] where = {"--config", standInConfig.toString(), "--data-dir", standInDir.toString()};
+
+        Cli.Run notAKey = Cli.genbaWithInput("HANDHELD-01\n", concat(new String[] {"clients", "add", "HANDHELD-01", "--key-stdin"}, where));
+        Cli.Run empty = Cli.genbaWithInput("", concat(new String[] {"clients", "add", "HANDHELD-01", "--key-stdin"}, where));
+        Cli.Run copied = Cli.genbaWithInput(key + "\n", concat(new String[] {"clients", "add", "HANDHELD-01", "--key-stdin"}, where));
+        Cli.Run sameKeyOtherName = Cli.genbaWithInput(key, concat(new String[] {"clients", "add", "HANDHELD-02", "--key-stdin", "--json"}, where));
+
+        assertThat(notAKey.exitCode()).isEqualTo(2);
+        assertThat(notAKey.err()).contains("not a device key").contains("nothing changed").doesNotContain("HANDHELD-01\n\n");
+        assertThat(empty.exitCode()).isEqualTo(2);
+        assertThat(copied.exitCode()).isZero();
+        assertThat(copied.out()).isEqualTo("Client HANDHELD-01 added with the key from standard input (" + key.substring(0, 7) + "…).\n");
+        assertThat(sameKeyOtherName.exitCode()).isEqualTo(1);
+        assertThat(sameKeyOtherName.err()).contains("already belongs to client HANDHELD-01");
+        try (Connection db = DriverManager.getConnection(standIn.jdbcUrl(), standIn.user(), standIn.password());
+             PreparedStatement owner = db.prepareStatement(
+                     "SELECT string_agg(name, ',') FROM devices WHERE key_hash = sha256(convert_to(?, 'UTF8')) AND revoked_at IS NULL");
+             PreparedStatement all = db.prepareStatement("SELECT count(*) FROM devices")) {
+            owner.setString(1, key);
+            var rows = owner.executeQuery();
+            rows.next();
+            assertThat(rows.getString(1)).as("the device's existing key now opens the stand-in too").isEqualTo("HANDHELD-01");
+            var count = all.executeQuery();
+            count.next();
+            assertThat(count.getLong(1)).as("the refused adds changed nothing").isEqualTo(1);
+        }
+        assertThat(Files.readString(standInDir.resolve("logs/audit.jsonl"))).contains("\"key\":\"given\"").doesNotContain(key);
+    }
+
+    private static String[] concat(String[] first, String[] second) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, all, first.length, second.length);
+        return all;
+    }
+
+    @Test
     void scans_count_gives_each_clients_stored_scans_and_the_total() throws Exception {
         assertThat(genba("migrate").exitCode()).isZero();
         Cli.Run empty = genba("scans", "count");
@@ -78,7 +121,9 @@ class GenbaCliTest {
 
         Cli.Run all = genba("scans", "count");
         Cli.Run one = genba("scans", "count", "--client", "HANDHELD-02", "--json");
+        genba("clients", "add", "HANDHELD-09");
         Cli.Run none = genba("scans", "count", "--client", "HANDHELD-09");
+        Cli.Run misspelt = genba("scans", "count", "--client", "HANDHELD-9");
 
         assertThat(empty.exitCode()).isZero();
         assertThat(empty.out()).isEqualTo("No scans yet.\n");
@@ -96,6 +141,11 @@ class GenbaCliTest {
         assertThat(client.get("scans")).isEqualTo(2L);
         assertThat(client.get("last_received_at")).isEqualTo("2026-11-24T01:04:00Z");
         assertThat(none.out().lines().skip(1)).singleElement().satisfies(line -> assertThat(line).matches("HANDHELD-09 +0  - +-"));
+        assertThat(none.exitCode()).isZero();
+        assertThat(misspelt.exitCode()).isEqualTo(2);
+        assertThat(misspelt.out()).isEmpty();
+        assertThat(misspelt.err()).isEqualTo(
+                "genba: no client named HANDHELD-9 has been registered or has sent scans here (see genba clients list)\n");
     }
 
     @Test
@@ -186,5 +236,21 @@ class GenbaCliTest {
         assertThat(genba("clients", "add", "--help").exitCode()).isZero();
         assertThat(genba().exitCode()).isEqualTo(2);
         assertThat(genba("no-such-command").exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void a_mistake_on_the_command_line_is_one_genba_line_with_where_to_look_not_the_whole_usage() {
+        Cli.Run missingName = genba("clients", "add");
+        Cli.Run misspelt = genba("clients", "lst");
+        Cli.Run noValue = Cli.genba("scans", "count", "--client");
+
+        for (Cli.Run run : List.of(missingName, misspelt, noValue)) {
+            assertThat(run.exitCode()).isEqualTo(2);
+            assertThat(run.err()).startsWith("genba: ").doesNotContain("Usage:");
+            assertThat(run.out()).isEmpty();
+        }
+        assertThat(missingName.err()).contains("NAME").contains("see: genba clients add --help");
+        assertThat(misspelt.err()).contains("lst").contains("did you mean: list");
+        assertThat(noValue.err()).contains("--client").contains("see: genba scans count --help");
     }
 }
