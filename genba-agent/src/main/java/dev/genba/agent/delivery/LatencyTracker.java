@@ -6,6 +6,7 @@ import dev.genba.agent.outbox.Destination;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Request latency of one destination, counted in memory for the current hour and added to the
@@ -34,8 +35,8 @@ public final class LatencyTracker {
     private final Destination destination;
     private final LatencyStore store;
     private final Clock clock;
-    private LatencyHistogram unsaved = new LatencyHistogram();
-    private long unsavedHour = -1;
+    /** Measured and not written yet, per hour: more than one only while the disk takes no writes. */
+    private final TreeMap<Long, LatencyHistogram> unsaved = new TreeMap<>();
     private long lastFlushMs;
     private String endpoint;
     private boolean keptInMemory;
@@ -58,7 +59,7 @@ public final class LatencyTracker {
             return;
         }
         if (endpoint != null) {
-            unsaved = new LatencyHistogram();
+            unsaved.clear();
         } else {
             flush();
         }
@@ -69,28 +70,31 @@ public final class LatencyTracker {
     public synchronized void record(long elapsedMs) {
         long now = clock.millis();
         long hour = LatencyStore.hourOf(now);
-        if (hour != unsavedHour) {
+        if (!unsaved.isEmpty() && unsaved.lastKey() != hour) {
             flush();
-            unsavedHour = hour;
         }
-        unsaved.add(elapsedMs);
+        unsaved.computeIfAbsent(hour, h -> new LatencyHistogram()).add(elapsedMs);
         if (now - lastFlushMs >= FLUSH_EVERY_MS) {
             flush();
         }
     }
 
     /**
-     * Writes what was measured since the last write. When the disk takes no writes (full or
-     * failing), the measurements stay in memory for the next try: neither a delivery nor a
-     * status report fails for their sake.
+     * Writes what was measured since the last write, each hour's samples to their own hour. When the
+     * disk takes no writes (full or failing), the measurements stay in memory for the next try
+     * (hours that left the 24-hour window are let go): neither a delivery nor a status report fails
+     * for their sake.
      */
     public synchronized void flush() {
-        lastFlushMs = clock.millis();
-        if (unsaved.samples() == 0) {
-            return;
-        }
+        long now = clock.millis();
+        lastFlushMs = now;
+        unsaved.headMap(LatencyStore.hourOf(now) - LatencyStore.HOURS_KEPT, true).clear();
         try {
-            store.add(destination, unsavedHour, unsaved, clock.instant());
+            while (!unsaved.isEmpty()) {
+                Map.Entry<Long, LatencyHistogram> oldest = unsaved.firstEntry();
+                store.add(destination, oldest.getKey(), oldest.getValue(), clock.instant());
+                unsaved.pollFirstEntry();
+            }
         } catch (DatabaseException e) {
             if (!keptInMemory) {
                 keptInMemory = true;
@@ -100,7 +104,6 @@ public final class LatencyTracker {
             return;
         }
         keptInMemory = false;
-        unsaved = new LatencyHistogram();
     }
 
     /**

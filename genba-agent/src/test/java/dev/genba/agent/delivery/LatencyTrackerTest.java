@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -130,6 +132,39 @@ class LatencyTrackerTest {
             tracker.record(7);
 
             assertThat(seenByOther.summary(Destination.PRIMARY, clock.instant()).samples()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void samples_kept_in_memory_while_writes_fail_across_an_hour_boundary_are_written_to_their_own_hour() {
+        MutableClock clock = new MutableClock(START.plus(Duration.ofMinutes(59)).plusSeconds(50));
+        try (AgentDatabase database = AgentDatabase.open(directory.resolve("outbox.db"))) {
+            LatencyTracker tracker = new LatencyTracker(Destination.PRIMARY, new LatencyStore(database), clock);
+            tracker.record(5);
+            // a real failing write: SQLite aborts every write to the table, as a disk that takes none would
+            database.write(connection -> connection.createStatement().executeUpdate("""
+                    CREATE TRIGGER refuse BEFORE INSERT ON latency_hours BEGIN SELECT RAISE(ABORT, 'refused'); END"""));
+
+            clock.advance(Duration.ofSeconds(15));
+            tracker.record(7);
+            tracker.flush();
+            database.write(connection -> connection.createStatement().executeUpdate("DROP TRIGGER refuse"));
+            clock.advance(Duration.ofSeconds(15));
+            tracker.record(9);
+            tracker.flush();
+
+            Map<Long, Long> totalPerHour = database.read(connection -> {
+                Map<Long, Long> rows = new TreeMap<>();
+                try (var result = connection.createStatement().executeQuery("SELECT hour, total_ms FROM latency_hours")) {
+                    while (result.next()) {
+                        rows.put(result.getLong(1), result.getLong(2));
+                    }
+                }
+                return rows;
+            });
+            long firstHour = LatencyStore.hourOf(START.toEpochMilli());
+            assertThat(totalPerHour).containsExactly(Map.entry(firstHour, 5L), Map.entry(firstHour + 1, 16L));
+            assertThat(tracker.summary().samples()).isEqualTo(3);
         }
     }
 
