@@ -42,7 +42,7 @@ import java.util.concurrent.TimeoutException;
 public final class IntakeServer implements AutoCloseable {
     // 1000 scans are ~300 KB; a larger body parsed at once would crowd a 24 MB heap.
     private static final int MAX_BODY_BYTES = 1024 * 1024;
-    private static final long COMMIT_WAIT_S = 30;
+    private static final long COMMIT_WAIT_MS = 30_000;
     // More connections wait in the listen backlog until one closes: a thread each costs RSS.
     private static final int MAX_CONNECTIONS = 64;
     private static final int IDLE_TIMEOUT_MS = 30_000;
@@ -51,20 +51,27 @@ public final class IntakeServer implements AutoCloseable {
     private final ServerSocket listener;
     private final ScanIntake intake;
     private final GroupCommitter committer;
+    private final long commitWaitMs;
     private final Semaphore connectionSlots = new Semaphore(MAX_CONNECTIONS);
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private volatile boolean stopping;
 
-    private IntakeServer(ServerSocket listener, ScanIntake intake, GroupCommitter committer) {
+    private IntakeServer(ServerSocket listener, ScanIntake intake, GroupCommitter committer, long commitWaitMs) {
         this.listener = listener;
         this.intake = intake;
         this.committer = committer;
+        this.commitWaitMs = commitWaitMs;
         this.acceptor = new Thread(this::acceptLoop, "intake");
         this.acceptor.setDaemon(true);
     }
 
     public static IntakeServer start(int port, ScanIntake intake, GroupCommitter committer) {
+        return start(port, intake, committer, COMMIT_WAIT_MS);
+    }
+
+    /** As {@link #start(int, ScanIntake, GroupCommitter)}, with how long an answer waits for its commit. */
+    static IntakeServer start(int port, ScanIntake intake, GroupCommitter committer, long commitWaitMs) {
         ServerSocket listener;
         try {
             listener = new ServerSocket(port, MAX_CONNECTIONS, InetAddress.getLoopbackAddress());
@@ -74,7 +81,7 @@ public final class IntakeServer implements AutoCloseable {
         } catch (IOException e) {
             throw new AgentException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
         }
-        IntakeServer server = new IntakeServer(listener, intake, committer);
+        IntakeServer server = new IntakeServer(listener, intake, committer, commitWaitMs);
         server.acceptor.start();
         return server;
     }
@@ -188,7 +195,7 @@ public final class IntakeServer implements AutoCloseable {
                         requestId), requestId, false, null);
                 return false;
             }
-            List<QueuedScan> scans;
+            ScanIntake.Received scans;
             try {
                 scans = intake.read(body);
             } catch (ProtocolException e) {
@@ -201,33 +208,54 @@ public final class IntakeServer implements AutoCloseable {
         }
     }
 
-    /** Waits for the group commit: the 202 is written only once the scans are on disk. */
-    private Map<String, Object> commit(List<QueuedScan> scans, String requestId) {
+    /**
+     * Waits for the group commit: the 202 is written only once the scans are on disk. A 503 carries
+     * the scan ids too: sent again with them, a scan is stored once even if the failed attempt did
+     * reach the disk (a commit whose fsync failed, or one still running when the wait ended).
+     */
+    private Map<String, Object> commit(ScanIntake.Received received, String requestId) {
+        List<QueuedScan> scans = received.scans();
+        GroupCommitter.Submission submission = committer.submit(scans);
+        Map<String, Object> answer;
         try {
-            committer.submit(scans).get(COMMIT_WAIT_S, TimeUnit.SECONDS);
+            submission.committed().get(commitWaitMs, TimeUnit.MILLISECONDS);
+            answer = new LinkedHashMap<>();
         } catch (ExecutionException e) {
-            return error("outbox_unavailable", unavailable(e.getCause()), null, requestId);
+            answer = error("outbox_unavailable", unavailable(e.getCause()), null, requestId);
         } catch (TimeoutException e) {
-            return error("outbox_unavailable", "the outbox did not confirm the write within " + COMMIT_WAIT_S
-                    + " s (disk too slow or busy): this scan was NOT accepted, send it again", null, requestId);
+            answer = error("outbox_unavailable", notConfirmed(submission.withdraw()), null, requestId);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return error("outbox_unavailable", "the agent is stopping: this scan was NOT accepted, send it again", null,
-                    requestId);
+            String message = submission.withdraw() ? "the agent is stopping: this scan was NOT accepted, send it again"
+                    : "the agent is stopping while this scan is being written: it may yet be stored, so send it again"
+                            + " with the same scan_id (in this answer), which the server stores once";
+            answer = error("outbox_unavailable", message, null, requestId);
         }
-        Map<String, Object> accepted = new LinkedHashMap<>();
-        if (scans.size() == 1) {
-            accepted.put("scan_id", scans.get(0).scanId());
+        if (!received.batch()) {
+            answer.put("scan_id", scans.get(0).scanId());
         } else {
             List<String> scanIds = new ArrayList<>(scans.size());
             for (QueuedScan scan : scans) {
                 scanIds.add(scan.scanId());
             }
-            accepted.put("scan_ids", scanIds);
+            answer.put("scan_ids", scanIds);
         }
-        accepted.put("status", "queued");
-        accepted.put("request_id", requestId);
-        return accepted;
+        if (!answer.containsKey("error")) {
+            answer.put("status", "queued");
+            answer.put("request_id", requestId);
+        }
+        return answer;
+    }
+
+    private String notConfirmed(boolean withdrawn) {
+        String waited = commitWaitMs % 1000 == 0 ? commitWaitMs / 1000 + " s" : commitWaitMs + " ms";
+        if (withdrawn) {
+            return "the outbox did not begin writing this scan within " + waited
+                    + " (disk too slow or busy): this scan was NOT accepted, send it again";
+        }
+        return "the outbox has been writing this scan for over " + waited + " (disk very slow or failing):"
+                + " it may yet be stored, so send it again with the same scan_id (in this answer),"
+                + " which the server stores once";
     }
 
     private static String unavailable(Throwable cause) {

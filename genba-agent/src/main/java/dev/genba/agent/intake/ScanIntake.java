@@ -30,8 +30,12 @@ public final class ScanIntake {
         this.clock = clock;
     }
 
+    /** What one request handed over; {@code batch} when it came as {@code {"scans": [...]}}, however many. */
+    public record Received(List<QueuedScan> scans, boolean batch) {
+    }
+
     /** One scan object, or {@code {"scans": [...]}} with up to 1000 of them (all or none are accepted). */
-    public List<QueuedScan> read(byte[] body) {
+    public Received read(byte[] body) {
         Object parsed = Json.parse(body);
         JsonFields top = JsonFields.of(parsed, "");
         if (top.raw().containsKey("scans") && !top.raw().containsKey("payload")) {
@@ -40,9 +44,9 @@ public final class ScanIntake {
             for (int i = 0; i < items.size(); i++) {
                 scans.add(complete(items.get(i), "scans[" + i + "]"));
             }
-            return scans;
+            return new Received(scans, true);
         }
-        return List.of(complete(parsed, ""));
+        return new Received(List.of(complete(parsed, "")), false);
     }
 
     /** A scan made from command-line values ({@code genba-agent scan --tag ... --location ...}). */

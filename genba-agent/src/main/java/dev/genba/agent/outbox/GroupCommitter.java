@@ -9,6 +9,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -21,14 +22,42 @@ public final class GroupCommitter implements AutoCloseable {
     private static final int MAX_GROUP = 512;
     private static final long REPEAT_LOG_MS = 60_000;
 
-    private record Request(List<QueuedScan> scans, CompletableFuture<Void> committed) {
+    /** Scans handed to the commit thread: {@link #committed} completes once they are on disk. */
+    public static final class Submission {
+        private static final int WAITING = 0;
+        private static final int TAKEN = 1;
+        private static final int WITHDRAWN = 2;
+
+        private final List<QueuedScan> scans;
+        private final CompletableFuture<Void> committed = new CompletableFuture<>();
+        private final AtomicInteger state = new AtomicInteger(WAITING);
+
+        private Submission(List<QueuedScan> scans) {
+            this.scans = scans;
+        }
+
+        public CompletableFuture<Void> committed() {
+            return committed;
+        }
+
+        /**
+         * Takes the scans back if the commit thread has not begun writing them: true means they will
+         * never be written; false means a commit holding them is under way and may yet succeed.
+         */
+        public boolean withdraw() {
+            return state.compareAndSet(WAITING, WITHDRAWN);
+        }
+
+        private boolean take() {
+            return state.compareAndSet(WAITING, TAKEN);
+        }
     }
 
     private final OutboxStore outbox;
     private final Supplier<List<Destination>> destinations;
     private final Runnable afterCommit;
     private final Clock clock;
-    private final BlockingQueue<Request> queue = new ArrayBlockingQueue<>(4096);
+    private final BlockingQueue<Submission> queue = new ArrayBlockingQueue<>(4096);
     private final Thread thread;
     private volatile boolean running = true;
     /** While writes fail: the problem last logged, when, and the requests refused since the first failure. */
@@ -50,26 +79,31 @@ public final class GroupCommitter implements AutoCloseable {
      * Completes when the scans are on disk; fails with {@link OutboxFullException} or {@link DatabaseException}
      * (whose message says why; the intake adds that the scan was not accepted).
      */
-    public CompletableFuture<Void> submit(List<QueuedScan> scans) {
-        Request request = new Request(scans, new CompletableFuture<>());
-        if (!running || !queue.offer(request)) {
-            request.committed().completeExceptionally(new DatabaseException(
+    public Submission submit(List<QueuedScan> scans) {
+        Submission submission = new Submission(scans);
+        if (!running || !queue.offer(submission)) {
+            submission.withdraw();
+            submission.committed().completeExceptionally(new DatabaseException(
                     "the agent is shutting down or overloaded", null));
         }
-        return request.committed();
+        return submission;
     }
 
     private void commitLoop() {
-        List<Request> group = new ArrayList<>();
+        List<Submission> group = new ArrayList<>();
         while (running || !queue.isEmpty()) {
             try {
-                Request first = queue.poll(200, TimeUnit.MILLISECONDS);
+                Submission first = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
                 group.add(first);
                 queue.drainTo(group, MAX_GROUP - 1);
-                commit(group);
+                // an intake that stopped waiting has answered "not accepted": those scans must not be written
+                group.removeIf(submission -> !submission.take());
+                if (!group.isEmpty()) {
+                    commit(group);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -79,8 +113,8 @@ public final class GroupCommitter implements AutoCloseable {
         }
     }
 
-    private void commit(List<Request> group) {
-        List<List<QueuedScan>> scans = group.stream().map(Request::scans).toList();
+    private void commit(List<Submission> group) {
+        List<List<QueuedScan>> scans = group.stream().map(submission -> submission.scans).toList();
         List<Boolean> accepted;
         try {
             accepted = outbox.enqueueGroup(scans, destinations.get(), clock.instant());

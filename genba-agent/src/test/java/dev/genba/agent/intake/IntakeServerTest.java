@@ -23,6 +23,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,11 +42,15 @@ class IntakeServerTest {
     private OutboxStore outbox;
 
     private void start(long maxRows) {
+        start(maxRows, 30_000);
+    }
+
+    private void start(long maxRows, long commitWaitMs) {
         database = AgentDatabase.open(directory.resolve("outbox.db"));
         outbox = new OutboxStore(database, maxRows);
         committer = new GroupCommitter(outbox, () -> List.of(Destination.PRIMARY, Destination.MIRROR), () -> { },
                 Clock.systemUTC());
-        server = IntakeServer.start(0, new ScanIntake("HANDHELD-01", Clock.systemUTC()), committer);
+        server = IntakeServer.start(0, new ScanIntake("HANDHELD-01", Clock.systemUTC()), committer, commitWaitMs);
     }
 
     @AfterEach
@@ -100,7 +109,10 @@ class IntakeServerTest {
         assertThat(single.body()).containsEntry("scan_id", "0d6c1d2e-5f7a-4b8c-9d0e-1f2a3b4c5d6e");
         assertThat(many.status()).isEqualTo(202);
         assertThat((List<?>) many.body().get("scan_ids")).hasSize(2);
-        assertThat(outbox.pendingScanIds(Destination.PRIMARY)).hasSize(3);
+        Answer batchOfOne = post("{\"scans\": [{\"payload\": {\"tag_id\": \"C\", \"location\": \"L\"}}]}", "application/json");
+        assertThat(batchOfOne.body()).as("the answer's shape follows the request's, however many scans")
+                .containsKey("scan_ids").doesNotContainKey("scan_id");
+        assertThat(outbox.pendingScanIds(Destination.PRIMARY)).hasSize(4);
     }
 
     @Test
@@ -138,6 +150,70 @@ class IntakeServerTest {
         assertThat(full.status()).isEqualTo(503);
         assertThat((String) full.body().get("message")).contains("the outbox is full").contains("NOT accepted");
         assertThat(outbox.pendingTotal()).isEqualTo(1_000);
+    }
+
+    @Test
+    void a_scan_whose_commit_outlasts_the_wait_is_either_withdrawn_or_answered_as_maybe_stored_with_its_id()
+            throws Exception {
+        start(1_000, 700);
+        // another process holds the outbox's write lock (as a slow disk would hold a commit) for 3 s
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(3);
+        try (AgentDatabase other = AgentDatabase.open(directory.resolve("outbox.db"))) {
+            Future<?> holder = threads.submit(() -> other.write(connection -> {
+                locked.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            }));
+            locked.await();
+            Future<Answer> inCommit = threads.submit(() -> post(
+                    "{\"payload\": {\"tag_id\": \"IN-COMMIT\", \"location\": \"L\"}}", "application/json"));
+            Thread.sleep(300); // the commit thread has taken the first scan and waits for the lock
+            Future<Answer> queued = threads.submit(() -> post(
+                    "{\"scans\": [{\"payload\": {\"tag_id\": \"QUEUED\", \"location\": \"L\"}}]}", "application/json"));
+
+            Answer maybe = inCommit.get(10, TimeUnit.SECONDS);
+            Answer withdrawn = queued.get(10, TimeUnit.SECONDS);
+            release.countDown();
+            holder.get(10, TimeUnit.SECONDS);
+
+            assertThat(maybe.status()).isEqualTo(503);
+            assertThat((String) maybe.body().get("message")).contains("may yet be stored").contains("same scan_id");
+            String maybeId = (String) maybe.body().get("scan_id");
+            assertThat(withdrawn.status()).isEqualTo(503);
+            assertThat((String) withdrawn.body().get("message")).contains("did not begin writing").contains("NOT accepted");
+            assertThat(withdrawn.body().get("scan_ids")).asList().hasSize(1);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (outbox.pendingTotal() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            Thread.sleep(500); // time enough for a wrongly kept second scan to be written too
+            List<String> stored = database.read(connection -> {
+                List<String> ids = new java.util.ArrayList<>();
+                try (var rows = connection.createStatement().executeQuery("SELECT DISTINCT scan_id FROM outbox")) {
+                    while (rows.next()) {
+                        ids.add(rows.getString(1));
+                    }
+                }
+                return ids;
+            });
+            assertThat(stored).as("the scan in the running commit is kept, the withdrawn one never written")
+                    .containsExactly(maybeId);
+
+            // sent again with its id, as the answer says: still one scan per destination
+            Answer again = post("{\"scan_id\": \"" + maybeId + "\", \"payload\": {\"tag_id\": \"IN-COMMIT\", \"location\": \"L\"}}",
+                    "application/json");
+            assertThat(again.status()).isEqualTo(202);
+            assertThat(outbox.pendingTotal()).isEqualTo(2);
+        } finally {
+            release.countDown();
+            threads.shutdownNow();
+        }
     }
 
     /** A scanner app's connection, written and read byte by byte as it goes over the wire. */
