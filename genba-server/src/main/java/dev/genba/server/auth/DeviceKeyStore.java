@@ -29,12 +29,18 @@ public final class DeviceKeyStore {
         }
     }
 
-    /** Thrown when the key given for a device already belongs to another device. */
+    /** Thrown when the key given for a device belongs to another device, or was revoked here. */
     public static final class KeyInUseException extends RuntimeException {
         private static final long serialVersionUID = 1L;
+        private final String owner;
+        private final boolean revoked;
 
-        KeyInUseException(String owner) {
-            super("that key already belongs to client " + owner + " here; each device needs its own key");
+        KeyInUseException(String owner, boolean revoked) {
+            super(revoked ? "that key was revoked here (client " + owner + "), and a revoked key is never used again;"
+                    + " issue a new one with genba clients add " + owner
+                    : "that key already belongs to client " + owner + " here; each device needs its own key");
+            this.owner = owner;
+            this.revoked = revoked;
         }
     }
 
@@ -52,10 +58,14 @@ public final class DeviceKeyStore {
     public void register(String name, String key) {
         byte[] hash = Secrets.hash(key);
         jdbi.useTransaction(handle -> {
-            handle.createQuery("select name from devices where key_hash = :hash and name <> :name")
-                    .bind("hash", hash).bind("name", name).mapTo(String.class).findOne()
-                    .ifPresent(owner -> {
-                        throw new KeyInUseException(owner);
+            handle.createQuery("select name, revoked_at is not null as revoked from devices where key_hash = :hash")
+                    .bind("hash", hash)
+                    .map((row, context) -> new KeyInUseException(row.getString("name"), row.getBoolean("revoked")))
+                    .findOne()
+                    .ifPresent(used -> {
+                        if (!used.owner.equals(name) || used.revoked) {
+                            throw used;
+                        }
                     });
             int rows = handle.createUpdate("""
                     insert into devices (name, key_hash, key_hint) values (:name, :hash, :hint)

@@ -83,19 +83,32 @@ class GenbaCliTest {
         assertThat(copied.out()).isEqualTo("Client HANDHELD-01 added with the key from standard input (" + key.substring(0, 7) + "…).\n");
         assertThat(sameKeyOtherName.exitCode()).isEqualTo(1);
         assertThat(sameKeyOtherName.err()).contains("already belongs to client HANDHELD-01");
+        assertThat(activeOwnerOf(standIn, key)).as("the device's existing key now opens the stand-in too").isEqualTo("HANDHELD-01");
         try (Connection db = DriverManager.getConnection(standIn.jdbcUrl(), standIn.user(), standIn.password());
-             PreparedStatement owner = db.prepareStatement(
-                     "SELECT string_agg(name, ',') FROM devices WHERE key_hash = sha256(convert_to(?, 'UTF8')) AND revoked_at IS NULL");
-             PreparedStatement all = db.prepareStatement("SELECT count(*) FROM devices")) {
-            owner.setString(1, key);
-            var rows = owner.executeQuery();
-            rows.next();
-            assertThat(rows.getString(1)).as("the device's existing key now opens the stand-in too").isEqualTo("HANDHELD-01");
-            var count = all.executeQuery();
+             var count = db.createStatement().executeQuery("SELECT count(*) FROM devices")) {
             count.next();
             assertThat(count.getLong(1)).as("the refused adds changed nothing").isEqualTo(1);
         }
+
+        // a revoked key stays revoked: registering it again does not bring it back
+        assertThat(Cli.genba(concat(new String[] {"clients", "revoke", "HANDHELD-01"}, where)).exitCode()).isZero();
+        Cli.Run revived = Cli.genbaWithInput(key, concat(new String[] {"clients", "add", "HANDHELD-01", "--key-stdin"}, where));
+        assertThat(revived.exitCode()).isEqualTo(1);
+        assertThat(revived.err()).contains("was revoked here").contains("genba clients add HANDHELD-01");
+        assertThat(activeOwnerOf(standIn, key)).isNull();
         assertThat(Files.readString(standInDir.resolve("logs/audit.jsonl"))).contains("\"key\":\"given\"").doesNotContain(key);
+    }
+
+    /** The active device that {@code key} opens, as the server's key check finds it (by SHA-256); null when none. */
+    private static String activeOwnerOf(DbTarget database, String key) throws Exception {
+        try (Connection db = DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+             PreparedStatement owner = db.prepareStatement(
+                     "SELECT name FROM devices WHERE key_hash = sha256(convert_to(?, 'UTF8')) AND revoked_at IS NULL")) {
+            owner.setString(1, key);
+            try (var rows = owner.executeQuery()) {
+                return rows.next() ? rows.getString(1) : null;
+            }
+        }
     }
 
     private static String[] concat(String[] first, String[] second) {
