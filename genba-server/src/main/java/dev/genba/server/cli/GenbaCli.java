@@ -9,7 +9,9 @@ import dev.genba.server.mirror.MirrorCommand;
 import dev.genba.server.users.UsersCommand;
 import dev.genba.server.scans.ScansCommand;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -68,7 +70,7 @@ public final class GenbaCli implements Runnable {
     private static int handleBadArguments(CommandLine.ParameterException exception, String[] args) {
         CommandLine where = exception.getCommandLine();
         PrintWriter err = where.getErr();
-        err.println("genba: " + exception.getMessage());
+        err.println("genba: " + plainMessage(exception));
         if (exception instanceof CommandLine.UnmatchedArgumentException unmatched) {
             List<String> suggestions = unmatched.getSuggestions();
             if (!suggestions.isEmpty()) {
@@ -79,6 +81,34 @@ public final class GenbaCli implements Runnable {
         err.flush();
         return ERROR;
     }
+
+    /**
+     * picocli's message, except where it would quote the {@code --config} and {@code --data-dir} that the
+     * operator's shell function (RUNBOOK 0.2) adds after every command, which the operator never typed.
+     */
+    private static String plainMessage(CommandLine.ParameterException exception) {
+        if (exception instanceof CommandLine.UnmatchedArgumentException unmatched) {
+            List<String> typed = new ArrayList<>();
+            List<String> all = unmatched.getUnmatched();
+            for (int i = 0; i < all.size(); i++) {
+                if (ADDED_BY_THE_SHELL_FUNCTION.contains(all.get(i))) {
+                    i++; // and its value
+                } else {
+                    typed.add("'" + all.get(i) + "'");
+                }
+            }
+            if (!typed.isEmpty() && typed.size() < all.size()) {
+                return "not a command or argument here: " + String.join(", ", typed);
+            }
+        }
+        if (exception instanceof CommandLine.MissingParameterException missing && !missing.getMissing().isEmpty()
+                && missing.getMissing().get(0) instanceof CommandLine.Model.OptionSpec option) {
+            return "option '" + option.longestName() + "' needs a value (" + option.paramLabel() + ")";
+        }
+        return exception.getMessage();
+    }
+
+    private static final Set<String> ADDED_BY_THE_SHELL_FUNCTION = Set.of("--config", "--data-dir");
 
     /** The plain reason, without stack trace: the innermost message that says something. */
     private static String describe(Throwable exception) {
