@@ -302,19 +302,40 @@ public final class MirrorService {
         return (slot.isAfter(local) ? slot.minusDays(1) : slot).toInstant();
     }
 
-    /** Average 24 h latency per destination over the agents' latest reports, weighted by samples. */
+    /**
+     * Average 24 h latency per destination over the latest reports of agents on their current
+     * configuration, weighted by samples. A report made before its agent received the current
+     * configuration (mirror mode just enabled, an endpoint just changed) measured the old endpoints,
+     * so it is left out until that agent's next report.
+     */
     private Map<String, Double> latencies(Instant since) {
+        List<Map<String, Object>> reports = genba.withHandle(handle -> handle.createQuery("""
+                        select client_id, (report->>'config_version')::bigint as config_version,
+                               (report->'latency_ms'->'primary'->>'avg')::float8 as primary_avg,
+                               coalesce((report->'latency_ms'->'primary'->>'samples')::float8, 1) as primary_samples,
+                               (report->'latency_ms'->'mirror'->>'avg')::float8 as mirror_avg,
+                               coalesce((report->'latency_ms'->'mirror'->>'samples')::float8, 1) as mirror_samples
+                        from client_status
+                        where received_at >= :since and report->'latency_ms' is not null
+                        """)
+                .bind("since", java.time.OffsetDateTime.ofInstant(since, java.time.ZoneOffset.UTC))
+                .mapToMap().list());
         Map<String, Double> result = new LinkedHashMap<>();
         for (String destination : List.of("primary", "mirror")) {
-            Double average = genba.withHandle(handle -> handle.createQuery("""
-                            select sum((report->'latency_ms'->:d->>'avg')::float8 * coalesce((report->'latency_ms'->:d->>'samples')::float8, 1))
-                                 / nullif(sum(coalesce((report->'latency_ms'->:d->>'samples')::float8, 1)), 0)
-                            from client_status
-                            where received_at >= :since and report->'latency_ms'->:d->>'avg' is not null
-                            """)
-                    .bind("d", destination).bind("since", java.time.OffsetDateTime.ofInstant(since, java.time.ZoneOffset.UTC))
-                    .mapTo(Double.class).findOne().orElse(null));
-            result.put(destination, average);
+            double weighted = 0;
+            double samples = 0;
+            for (Map<String, Object> report : reports) {
+                Object version = report.get("config_version");
+                Object average = report.get(destination + "_avg");
+                if (average == null || version == null
+                        || ((Number) version).longValue() != agentConfig.effective((String) report.get("client_id")).version()) {
+                    continue;
+                }
+                double weight = ((Number) report.get(destination + "_samples")).doubleValue();
+                weighted += ((Number) average).doubleValue() * weight;
+                samples += weight;
+            }
+            result.put(destination, samples > 0 ? weighted / samples : null);
         }
         return result;
     }

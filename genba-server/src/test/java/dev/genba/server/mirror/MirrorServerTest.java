@@ -135,4 +135,29 @@ class MirrorServerTest {
         assertThat(server.get("/api/v1/mirror/status", Map.of("x-client-key", deviceKey)).statusCode()).isEqualTo(403);
         assertThat(server.get("/api/v1/mirror/status", Map.of()).statusCode()).isEqualTo(401);
     }
+
+    @Test
+    void average_latency_counts_only_reports_made_on_the_current_agent_configuration() {
+        String token = server.adminToken();
+        server.addDevice("LATENCY-NEW");
+        server.addDevice("LATENCY-OLD");
+        var agentConfig = new dev.genba.server.agentconfig.AgentConfigStore(server.jdbi());
+        long current = agentConfig.effective("LATENCY-NEW").version();
+        server.jdbi().useHandle(handle -> handle.createUpdate("""
+                        insert into client_status (client_id, sampled_at, received_at, report) values
+                        ('LATENCY-NEW', now(), now(), cast(:fresh as jsonb)),
+                        ('LATENCY-OLD', now(), now(), cast(:stale as jsonb))
+                        on conflict (client_id) do update set report = excluded.report, received_at = excluded.received_at""")
+                .bind("fresh", "{\"config_version\":" + current
+                        + ",\"latency_ms\":{\"primary\":{\"avg\":80,\"samples\":100},\"mirror\":{\"avg\":20,\"samples\":100}}}")
+                // made before this agent took the current configuration: its primary was another server
+                .bind("stale", "{\"config_version\":" + (current - 1)
+                        + ",\"latency_ms\":{\"primary\":{\"avg\":5,\"samples\":1000}}}")
+                .execute());
+
+        Map<?, ?> body = (Map<?, ?>) Json.parse(server.get("/api/v1/mirror/status",
+                Map.of("Authorization", "Bearer " + token)).body());
+
+        assertThat((Map<Object, Object>) body.get("avg_latency_ms")).containsEntry("primary", 80L).containsEntry("mirror", 20L);
+    }
 }
