@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,6 +90,9 @@ class DiskFullTest {
             }
             assertThat(scan.exitCode()).as(scan.out()).isEqualTo(1);
             assertThat(scan.err()).contains(SPACE_PROBLEM).contains("this scan was NOT queued");
+            Matcher sameId = Pattern.compile("run the command again with --scan-id ([0-9a-f-]{36})").matcher(scan.err());
+            assertThat(sameId.find()).as(scan.err()).isTrue();
+            String refusedCliScan = sameId.group(1);
             for (int i = 0; i < 20; i++) {
                 Answer again = AgentProcesses.send(port, "STILL-FULL-" + i);
                 assertThat(again.status()).as("while the disk stays full, each scan gets a clear 503").isEqualTo(503);
@@ -114,6 +119,9 @@ class DiskFullTest {
             for (int i = 1; i < 100; i++) {
                 acknowledged.add(accepted(AgentProcesses.send(port, "AFTER-" + i)));
             }
+            Run retried = cli(agent, config, "scan", "--tag", "CLI-RETRY", "--location", "SHELF-03", "--scan-id", refusedCliScan);
+            assertThat(retried.out()).as("run again as the message said").startsWith("queued scan " + refusedCliScan);
+            acknowledged.add(refusedCliScan);
             await().atMost(Duration.ofSeconds(60)).until(() -> server.storedScanIds().containsAll(acknowledged));
             await().atMost(Duration.ofSeconds(60)).until(() -> pendingDeliveries(agent, config) == 0);
             assertThat(agent.isAlive()).isTrue();

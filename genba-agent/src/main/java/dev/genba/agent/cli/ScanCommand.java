@@ -49,6 +49,10 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = "--lot", description = "lot, like LOT-123")
     String lot;
 
+    @Option(names = "--scan-id", paramLabel = "UUID", description = "the scan's own id (default: a new one); sending"
+            + " a scan again with the same id stores it once, as after a failed `scan` that printed it")
+    String scanId;
+
     @Override
     public Integer call() {
         AgentFileConfig file = config.load();
@@ -60,10 +64,10 @@ final class ScanCommand implements Callable<Integer> {
         putIfGiven(payload, "lot", lot);
         QueuedScan scan;
         try {
-            scan = new ScanIntake(file.clientId(), Clock.systemUTC()).fromFields(payload);
+            scan = new ScanIntake(file.clientId(), Clock.systemUTC()).fromFields(payload, scanId);
         } catch (ProtocolException e) {
             spec.commandLine().getErr().println(e.getMessage().replace("payload.tag_id", "--tag")
-                    .replace("payload.location", "--location"));
+                    .replace("payload.location", "--location").replace("scan_id", "--scan-id"));
             return ExitCodes.ERROR;
         }
         try (AgentDatabase database = AgentDatabase.openForCommand(file.outboxFile(),
@@ -79,7 +83,10 @@ final class ScanCommand implements Callable<Integer> {
             spec.commandLine().getErr().println(e.getMessage());
             return ExitCodes.PROBLEM;
         } catch (DatabaseException e) {
-            spec.commandLine().getErr().println(e.getMessage() + ": this scan was NOT queued, run the command again");
+            // A commit whose fsync failed can still be in the outbox's log at the next start: the same id
+            // makes running the command again safe either way.
+            spec.commandLine().getErr().println(e.getMessage() + ": this scan was NOT queued, run the command again"
+                    + " with --scan-id " + scan.scanId());
             return ExitCodes.PROBLEM;
         }
     }

@@ -51,7 +51,15 @@ public final class ScanIntake {
 
     /** A scan made from command-line values ({@code genba-agent scan --tag ... --location ...}). */
     public QueuedScan fromFields(Map<String, Object> payload) {
+        return fromFields(payload, null);
+    }
+
+    /** As {@link #fromFields(Map)}, with the scan's own id when the caller has one (null: a new one). */
+    public QueuedScan fromFields(Map<String, Object> payload, String scanId) {
         Map<String, Object> scan = new LinkedHashMap<>();
+        if (scanId != null) {
+            scan.put("scan_id", scanId);
+        }
         scan.put("payload", new LinkedHashMap<>(payload));
         return complete(scan, "");
     }

@@ -72,6 +72,24 @@ class AgentCliTest {
     }
 
     @Test
+    void scan_with_its_own_id_is_queued_once_however_often_it_is_run() throws Exception {
+        Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");
+        String id = "0d6c1d2e-5f7a-4b8c-9d0e-1f2a3b4c5d6e";
+
+        Run first = run("scan", "--config", config.toString(), "--tag", "T", "--location", "L", "--scan-id", id);
+        Run again = run("scan", "--config", config.toString(), "--tag", "T", "--location", "L", "--scan-id", id);
+        Run bad = run("scan", "--config", config.toString(), "--tag", "T", "--location", "L", "--scan-id", "not-a-uuid");
+
+        assertThat(first.out()).isEqualTo("queued scan " + id + " for primary\n");
+        assertThat(again.exitCode()).isZero();
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("--scan-id").doesNotContain("scan_id");
+        try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+            assertThat(new OutboxStore(database, 1_000).pendingScanIds(Destination.PRIMARY)).containsExactly(id);
+        }
+    }
+
+    @Test
     void scan_without_a_location_is_a_usage_error() throws Exception {
         Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");
 
