@@ -1,9 +1,11 @@
 package dev.genba.server.auth;
 
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /** Devices and their keys ({@code devices} table). */
 public final class DeviceKeyStore {
@@ -38,7 +40,8 @@ public final class DeviceKeyStore {
         KeyInUseException(String owner, boolean revoked) {
             super(revoked ? "that key was revoked here (client " + owner + "), and a revoked key is never used again;"
                     + " issue a new one with genba clients add " + owner
-                    : "that key already belongs to client " + owner + " here; each device needs its own key");
+                    : "that key already belongs to " + (owner == null ? "another client" : "client " + owner)
+                            + " here; each device needs its own key");
             this.owner = owner;
             this.revoked = revoked;
         }
@@ -56,9 +59,26 @@ public final class DeviceKeyStore {
      * the stand-in for the old server during a migration test, or the server this one replaces).
      */
     public void register(String name, String key) {
+        try {
+            registerOnce(name, key);
+        } catch (UnableToExecuteStatementException e) {
+            // the same key registered by another command at the same moment: the unique index caught it
+            if (e.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+                throw new KeyInUseException(null, false);
+            }
+            throw e;
+        }
+    }
+
+    private void registerOnce(String name, String key) {
         byte[] hash = Secrets.hash(key);
         jdbi.useTransaction(handle -> {
-            handle.createQuery("select name, revoked_at is not null as revoked from devices where key_hash = :hash")
+            // a key once revoked here stays revoked, even after its device was given a new one
+            handle.createQuery("""
+                            select name, true as revoked from revoked_device_keys where key_hash = :hash
+                            union all
+                            select name, revoked_at is not null from devices where key_hash = :hash
+                            order by revoked desc limit 1""")
                     .bind("hash", hash)
                     .map((row, context) -> new KeyInUseException(row.getString("name"), row.getBoolean("revoked")))
                     .findOne()
@@ -96,6 +116,11 @@ public final class DeviceKeyStore {
     public boolean revoke(String name) {
         return jdbi.inTransaction(handle -> {
             int rows = handle.createUpdate("update devices set revoked_at = now() where name = :name and revoked_at is null")
+                    .bind("name", name).execute();
+            handle.createUpdate("""
+                    insert into revoked_device_keys (key_hash, name, revoked_at)
+                    select key_hash, name, revoked_at from devices where name = :name and revoked_at is not null
+                    on conflict (key_hash) do nothing""")
                     .bind("name", name).execute();
             CredentialCache.announceChange(handle);
             return rows > 0;

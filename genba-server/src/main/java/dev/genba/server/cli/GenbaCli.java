@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -84,9 +85,15 @@ public final class GenbaCli implements Runnable {
 
     /**
      * picocli's message, except where it would quote the {@code --config} and {@code --data-dir} that the
-     * operator's shell function (RUNBOOK 0.2) adds after every command, which the operator never typed.
+     * operator's shell function (RUNBOOK 0.2) adds after every command, which the operator never typed,
+     * and with anything that looks like a device key or admin token hidden (pasted in the wrong place).
      */
     private static String plainMessage(CommandLine.ParameterException exception) {
+        return SECRET.matcher(unmaskedMessage(exception)).replaceAll("$1_…(hidden)");
+    }
+
+    private static String unmaskedMessage(CommandLine.ParameterException exception) {
+        CommandLine.Model.CommandSpec where = exception.getCommandLine().getCommandSpec();
         if (exception instanceof CommandLine.UnmatchedArgumentException unmatched) {
             List<String> typed = new ArrayList<>();
             List<String> all = unmatched.getUnmatched();
@@ -100,15 +107,26 @@ public final class GenbaCli implements Runnable {
             if (!typed.isEmpty() && typed.size() < all.size()) {
                 return "not a command or argument here: " + String.join(", ", typed);
             }
+            if (typed.isEmpty() && !where.subcommands().isEmpty()) {
+                // `genba` or `genba clients` alone, through the shell function
+                List<String> commands = new ArrayList<>(where.subcommands().keySet());
+                commands.remove("help");
+                return "a command is needed after '" + where.qualifiedName() + "': " + String.join(", ", commands);
+            }
         }
-        if (exception instanceof CommandLine.MissingParameterException missing && !missing.getMissing().isEmpty()
-                && missing.getMissing().get(0) instanceof CommandLine.Model.OptionSpec option) {
+        String message = String.valueOf(exception.getMessage());
+        // an option given without its value, not a required option left out ("Missing required option")
+        boolean noValue = message.startsWith("Missing required parameter for option")
+                || message.startsWith("Expected parameter for option");
+        if (noValue && exception instanceof CommandLine.MissingParameterException missing
+                && !missing.getMissing().isEmpty() && missing.getMissing().get(0) instanceof CommandLine.Model.OptionSpec option) {
             return "option '" + option.longestName() + "' needs a value (" + option.paramLabel() + ")";
         }
-        return exception.getMessage();
+        return message;
     }
 
     private static final Set<String> ADDED_BY_THE_SHELL_FUNCTION = Set.of("--config", "--data-dir");
+    private static final Pattern SECRET = Pattern.compile("\\b(gk|gt)_[A-Za-z0-9_-]{8,}");
 
     /** The plain reason, without stack trace: the innermost message that says something. */
     private static String describe(Throwable exception) {

@@ -10,6 +10,7 @@ import dev.genba.server.cli.GenbaCli;
 import dev.genba.server.cli.OperatorSession;
 import dev.genba.server.cli.Times;
 import java.io.BufferedReader;
+import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -60,8 +61,7 @@ public final class ClientsCommand implements Runnable {
             }
             String given = null;
             if (keyFromStdin) {
-                String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-                given = line == null ? "" : line.strip();
+                given = readKey();
                 if (!Secrets.isWellFormed("gk_", given)) {
                     System.err.println("genba: the key on standard input is not a device key (gk_ and 43 letters, digits,"
                             + " '-' or '_', as genba clients add prints it); nothing changed");
@@ -104,6 +104,17 @@ public final class ClientsCommand implements Runnable {
                 return GenbaCli.OK;
             }
         }
+    }
+
+    /** One line of standard input; typed on a terminal, it is not echoed (a key must not stay on the screen). */
+    private static String readKey() throws IOException {
+        Console console = System.console();
+        if (console != null) {
+            char[] typed = console.readPassword("Device key (not shown): ");
+            return typed == null ? "" : new String(typed).strip();
+        }
+        String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        return line == null ? "" : line.strip();
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List devices and whether their key is active.")

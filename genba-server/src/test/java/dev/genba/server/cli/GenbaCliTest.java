@@ -96,6 +96,12 @@ class GenbaCliTest {
         assertThat(revived.exitCode()).isEqualTo(1);
         assertThat(revived.err()).contains("was revoked here").contains("genba clients add HANDHELD-01");
         assertThat(activeOwnerOf(standIn, key)).isNull();
+        // nor once the device has been given a new key, which replaces the revoked one in its row
+        assertThat(Cli.genba(concat(new String[] {"clients", "add", "HANDHELD-01"}, where)).exitCode()).isZero();
+        Cli.Run underAnotherName = Cli.genbaWithInput(key, concat(new String[] {"clients", "add", "HANDHELD-07", "--key-stdin"}, where));
+        assertThat(underAnotherName.exitCode()).isEqualTo(1);
+        assertThat(underAnotherName.err()).contains("was revoked here (client HANDHELD-01)");
+        assertThat(activeOwnerOf(standIn, key)).isNull();
         assertThat(Files.readString(standInDir.resolve("logs/audit.jsonl"))).contains("\"key\":\"given\"").doesNotContain(key);
     }
 
@@ -257,8 +263,11 @@ class GenbaCliTest {
         Cli.Run missingName = genba("clients", "add");
         Cli.Run misspelt = genba("clients", "ad", "HANDHELD-09");
         Cli.Run noValue = genba("scans", "count", "--client");
+        Cli.Run noCommand = genba("clients");
+        Cli.Run requiredOption = genba("users", "add", "bob");
+        Cli.Run pastedKey = genba("clients", "add", "HANDHELD-09", "--key-stdin", "gk_Mp5Lq0-Zr8sK2v9wX3yT7uB1nD4eF6gH0iJ2kL5mN8o");
 
-        for (Cli.Run run : List.of(missingName, misspelt, noValue)) {
+        for (Cli.Run run : List.of(missingName, misspelt, noValue, noCommand, requiredOption, pastedKey)) {
             assertThat(run.exitCode()).isEqualTo(2);
             assertThat(run.err()).startsWith("genba: ").doesNotContain("Usage:").doesNotContain("--config")
                     .doesNotContain("--data-dir");
@@ -268,5 +277,8 @@ class GenbaCliTest {
         assertThat(misspelt.err()).isEqualTo("genba: not a command or argument here: 'ad', 'HANDHELD-09'\n"
                 + "  did you mean: add?\n  see: genba clients --help\n");
         assertThat(noValue.err()).isEqualTo("genba: option '--client' needs a value (NAME)\n  see: genba scans count --help\n");
+        assertThat(noCommand.err()).startsWith("genba: a command is needed after 'genba clients': add, list, revoke\n");
+        assertThat(requiredOption.err()).startsWith("genba: Missing required option: '--role");
+        assertThat(pastedKey.err()).contains("gk_…(hidden)").doesNotContain("Mp5Lq0");
     }
 }
