@@ -126,7 +126,8 @@ public final class GenbaAgent implements AutoCloseable {
         ConfigPoller poller = new ConfigPoller(settings, configStore, http, contact);
         StatusBacklog backlog = new StatusBacklog(database, StatusBacklog.MAX_REPORTS);
         StatusReporter status = new StatusReporter(settings, new SystemSampler(systemRoot), outbox, backlog,
-                destination -> delivery.latency(destination).summary(), logs::dropped, http, contact, clock, version);
+                destination -> delivery.latency(destination).summaryFor(destination.endpoint(settings.current())),
+                logs::dropped, http, contact, clock, version);
         JournalCursor journalCursor = new JournalCursor(database);
         LogShipper shipper = new LogShipper(logs, new LogInbox(database), journalCursor, http, file.serverUrl(),
                 file.clientId(), () -> settings.current().timeoutMs());

@@ -44,7 +44,8 @@ final class ReportCommand implements Callable<Integer> {
             LatencyStore latency = new LatencyStore(database);
             reporter = new StatusReporter(settings, new SystemSampler(Path.of("/")),
                     new OutboxStore(database, file.outboxMaxRows()), new StatusBacklog(database, StatusBacklog.MAX_REPORTS),
-                    destination -> latency.summary(destination, Clock.systemUTC().instant()), () -> 0,
+                    destination -> latency.summaryOf(destination, destination.endpoint(settings.current()),
+                            Clock.systemUTC().instant()), () -> 0,
                     new AgentHttp(file.clientKey(), AgentVersion.current()), contact, Clock.systemUTC(),
                     AgentVersion.current());
             report = Json.write(reporter.sample().toJson());

@@ -91,6 +91,17 @@ public final class LatencyStore {
         });
     }
 
+    /**
+     * As {@link #summary}, but null unless the hours kept are about {@code endpoint} (null: none):
+     * for a process that reads what the running agent measured, and must not report the old
+     * endpoint's hours after a configuration change the agent has not acted on yet.
+     */
+    public LatencyTracker.Summary summaryOf(Destination destination, String endpoint, Instant now) {
+        String measured = database.read(connection -> AgentState.get(connection, "latency_endpoint." + destination.key()));
+        String key = endpoint == null ? LatencyTracker.NONE : endpoint;
+        return key.equals(measured) ? summary(destination, now) : null;
+    }
+
     /** The last 24 hours (the current hour and the 23 before it); null when nothing was measured. */
     public LatencyTracker.Summary summary(Destination destination, Instant now) {
         return database.read(connection -> {

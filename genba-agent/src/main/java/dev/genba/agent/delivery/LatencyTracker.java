@@ -107,6 +107,17 @@ public final class LatencyTracker {
     }
 
     /**
+     * The summary of {@code inForce}, the endpoint the settings name now (null: none). A status report
+     * uses this rather than {@link #summary}: after a configuration change, delivery switches the
+     * tracker only at its next step (a backoff wait can last minutes), and until then the old
+     * endpoint's hours would go out under the new configuration's version.
+     */
+    public synchronized Summary summaryFor(String inForce) {
+        endpoint(inForce);
+        return summary();
+    }
+
+    /**
      * The last 24 hours, this process's newest measurements included (those not written yet
      * because the disk takes no writes excepted); null when nothing was measured.
      */

@@ -211,6 +211,10 @@ class AgentCliTest {
             try (AgentDatabase running = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
                 LatencyTracker primary = new LatencyTracker(Destination.PRIMARY, new LatencyStore(running),
                         Clock.systemUTC());
+                var file = TestConfig.load(config);
+                // as the running agent's delivery does before its first request
+                primary.endpoint(Destination.PRIMARY.endpoint(new dev.genba.agent.config.LiveSettings(file,
+                        new dev.genba.agent.config.ConfigStore(file.serverConfigFile()).load()).current()));
                 primary.record(30);
                 primary.record(50);
                 primary.flush();

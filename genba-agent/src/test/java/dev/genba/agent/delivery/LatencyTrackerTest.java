@@ -136,6 +136,28 @@ class LatencyTrackerTest {
     }
 
     @Test
+    void a_status_report_made_after_a_configuration_change_carries_no_latency_of_the_old_endpoint() {
+        Clock clock = Clock.fixed(START, ZoneOffset.UTC);
+        String genba = "http://raspi-server.local:8501/api/v1/scans";
+        String windowA = "http://window-a.local:8501/api/v1/scans";
+        try (AgentDatabase database = AgentDatabase.open(directory.resolve("outbox.db"))) {
+            LatencyTracker tracker = new LatencyTracker(Destination.PRIMARY, new LatencyStore(database), clock);
+            tracker.endpoint(genba);
+            tracker.record(8);
+            tracker.flush();
+            LatencyStore readByReport = new LatencyStore(database);
+
+            // mirror mode enabled: the primary is now Window A, and delivery has not made a step yet
+            assertThat(readByReport.summaryOf(Destination.PRIMARY, windowA, clock.instant())).isNull();
+            assertThat(readByReport.summaryOf(Destination.PRIMARY, genba, clock.instant()).samples()).isEqualTo(1);
+            assertThat(tracker.summaryFor(windowA)).isNull();
+            tracker.record(30);
+            assertThat(tracker.summaryFor(windowA).max()).isEqualTo(30);
+            assertThat(readByReport.summaryOf(Destination.PRIMARY, windowA, clock.instant()).samples()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void samples_kept_in_memory_while_writes_fail_across_an_hour_boundary_are_written_to_their_own_hour() {
         MutableClock clock = new MutableClock(START.plus(Duration.ofMinutes(59)).plusSeconds(50));
         try (AgentDatabase database = AgentDatabase.open(directory.resolve("outbox.db"))) {

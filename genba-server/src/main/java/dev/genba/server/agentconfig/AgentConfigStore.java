@@ -50,6 +50,19 @@ public final class AgentConfigStore {
         return new AgentConfig(version, values);
     }
 
+    /**
+     * Every device's configuration version at once, as {@link #effective} would give it: the
+     * function answers for any device name, from one query.
+     */
+    public java.util.function.ToLongFunction<String> versions() {
+        Map<String, Long> byScope = new java.util.HashMap<>();
+        jdbi.useHandle(handle -> handle.createQuery("select scope, max(version) as version from agent_settings group by scope")
+                .map((rs, ctx) -> Map.entry(rs.getString("scope"), rs.getLong("version")))
+                .forEach(entry -> byScope.put(entry.getKey(), entry.getValue())));
+        long fleet = byScope.getOrDefault(FLEET, 0L);
+        return device -> Math.max(fleet, byScope.getOrDefault(device, 0L));
+    }
+
     /** The values set for one scope only (fleet or a device), without defaults. */
     public Map<String, Object> explicit(String scope) {
         Map<String, Object> values = new LinkedHashMap<>();

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -278,9 +279,11 @@ public final class MirrorService {
         int streak = Streak.of(store.scheduledDays(), now.atZone(zone).toLocalDate());
         var last = store.lastRun();
         var lastDiff = store.lastRunWithDifferences();
-        Map<String, Double> latency = latencies(now.minus(Duration.ofHours(24)));
+        // each client's current configuration version, from one query
+        ToLongFunction<String> versions = agentConfig.versions();
+        Map<String, Double> latency = latencies(now.minus(Duration.ofHours(24)), versions);
         int[] agents = new int[2];
-        Long version = agentVersions(agents);
+        Long version = agentVersions(agents, versions);
         return new MirrorStatus(state.enabled(), streak, settings.targetDays(),
                 last.map(MirrorStore.Run::finishedAt).orElse(null), last.map(MirrorStore.Run::status).orElse(null),
                 lastDiff.map(MirrorStore.Run::finishedAt).orElse(null), lastDiff.map(MirrorStore.Run::diffs).orElse(null),
@@ -308,7 +311,7 @@ public final class MirrorService {
      * configuration (mirror mode just enabled, an endpoint just changed) measured the old endpoints,
      * so it is left out until that agent's next report.
      */
-    private Map<String, Double> latencies(Instant since) {
+    private Map<String, Double> latencies(Instant since, ToLongFunction<String> versions) {
         List<Map<String, Object>> reports = genba.withHandle(handle -> handle.createQuery("""
                         select client_id, (report->>'config_version')::bigint as config_version,
                                (report->'latency_ms'->'primary'->>'avg')::float8 as primary_avg,
@@ -328,7 +331,7 @@ public final class MirrorService {
                 Object version = report.get("config_version");
                 Object average = report.get(destination + "_avg");
                 if (average == null || version == null
-                        || ((Number) version).longValue() != agentConfig.effective((String) report.get("client_id")).version()) {
+                        || ((Number) version).longValue() != versions.applyAsLong((String) report.get("client_id"))) {
                     continue;
                 }
                 double weight = ((Number) report.get(destination + "_samples")).doubleValue();
@@ -344,7 +347,7 @@ public final class MirrorService {
      * Fills {@code counts} with [agents on their current config, agents that have reported];
      * returns the version they should all be on, when it is the same for all.
      */
-    private Long agentVersions(int[] counts) {
+    private Long agentVersions(int[] counts, ToLongFunction<String> versions) {
         List<Map<String, Object>> devices = genba.withHandle(handle -> handle.createQuery("""
                         select d.name, (s.report->>'config_version')::bigint as reported
                         from devices d join client_status s on s.client_id = d.name
@@ -353,7 +356,7 @@ public final class MirrorService {
         Long shared = null;
         boolean same = true;
         for (Map<String, Object> device : devices) {
-            long current = agentConfig.effective((String) device.get("name")).version();
+            long current = versions.applyAsLong((String) device.get("name"));
             Object reported = device.get("reported");
             if (reported != null && ((Number) reported).longValue() == current) {
                 counts[0]++;

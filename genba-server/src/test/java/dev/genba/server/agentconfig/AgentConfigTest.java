@@ -6,6 +6,7 @@ import dev.genba.protocol.AgentConfig;
 import dev.genba.protocol.Json;
 import dev.genba.server.testing.TestServer;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,6 +50,21 @@ class AgentConfigTest {
         assertThat(((Map<?, ?>) mine.get("retry")).get("backoff_ms")).isEqualTo(500L);
         assertThat(parsed.values()).containsEntry("timeout_ms", 3000L);
         assertThat(store.effective("HANDHELD-02").values()).containsEntry("retry.max_attempts", 3L);
+    }
+
+    @Test
+    void all_versions_at_once_agree_with_each_devices_effective_configuration() {
+        store.set(AgentConfigStore.FLEET, "timeout_ms", 4000L);
+        store.set("VERSIONS-01", "timeout_ms", 7000L);
+        store.set(AgentConfigStore.FLEET, "retry.backoff_ms", 700L);
+        store.set("VERSIONS-02", "retry.backoff_ms", 900L);
+
+        var versions = store.versions();
+
+        for (String device : List.of("VERSIONS-01", "VERSIONS-02", "NEVER-SEEN", AgentConfigStore.FLEET)) {
+            assertThat(versions.applyAsLong(device)).as(device).isEqualTo(store.effective(device).version());
+        }
+        assertThat(versions.applyAsLong("VERSIONS-02")).isGreaterThan(versions.applyAsLong("VERSIONS-01"));
     }
 
     @Test
