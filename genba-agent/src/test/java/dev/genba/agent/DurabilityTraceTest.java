@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.genba.agent.db.AgentDatabase;
 import dev.genba.agent.testing.AgentProcesses;
 import dev.genba.agent.testing.FakeGenbaServer;
 import dev.genba.agent.testing.TestConfig;
@@ -105,6 +106,59 @@ class DurabilityTraceTest {
             }
             assertThat(steps).as("a power cut leaves the old configuration or the new one, whole")
                     .containsSequence("fsync " + temporary, "rename", "fsync directory");
+        }
+    }
+
+    @Test
+    void a_commit_whose_fsync_failed_is_answered_may_have_been_stored_and_sent_again_with_its_id_is_kept_once()
+            throws Exception {
+        assumeTrue(straceWorks(), "strace is not installed or may not trace here (sudo apt-get install strace)");
+        int port = AgentProcesses.freePort();
+        Path config = TestConfig.write(directory, "http://127.0.0.1:" + AgentProcesses.freePort(), port, "");
+        Path outbox = TestConfig.load(config).outboxFile().toAbsolutePath();
+        // the outbox made first, so that the start under strace needs no fsync of the WAL
+        Process made = AgentProcesses.command(directory.resolve("status.txt"), "status", "--config", config.toString());
+        assertThat(made.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        // every fsync of the WAL fails, as on an SD card that is failing: SQLite's COMMIT returns SQLITE_IOERR_FSYNC
+        Process strace = AgentProcesses.startWrapped(config, List.of("strace", "-f", "-qq", "-P", outbox + "-wal",
+                "-e", "trace=fsync,fdatasync", "-e", "inject=fsync,fdatasync:error=EIO", "-e", "signal=none",
+                "-o", directory.resolve("strace.txt").toString()));
+        AgentProcesses.Answer refused;
+        try {
+            await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
+                    .until(() -> AgentProcesses.send(port, "PROBE").status() == 503);
+            refused = AgentProcesses.send(port, "FSYNC-FAILED");
+        } finally {
+            stop(strace);
+        }
+
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.message()).contains("may have been stored").contains("same scan_id")
+                .doesNotContain("NOT accepted");
+        assertThat(refused.scanId()).as("the id to send it again with").isNotNull();
+        assertThat(Files.readString(directory.resolve("strace.txt"))).contains("(INJECTED)");
+
+        Process agent = AgentProcesses.start(config);
+        try {
+            String again = "{\"scan_id\": \"" + refused.scanId()
+                    + "\", \"payload\": {\"tag_id\": \"FSYNC-FAILED\", \"location\": \"SHELF-03\"}}";
+            await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
+                    .until(() -> AgentProcesses.sendBody(port, again).status() == 202);
+        } finally {
+            agent.destroy();
+            assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        try (AgentDatabase database = AgentDatabase.open(outbox)) {
+            long kept = database.read(connection -> {
+                try (var query = connection.prepareStatement("SELECT count(*) FROM outbox WHERE scan_id = ?")) {
+                    query.setString(1, refused.scanId());
+                    try (var rows = query.executeQuery()) {
+                        rows.next();
+                        return rows.getLong(1);
+                    }
+                }
+            });
+            assertThat(kept).as("one delivery of that scan, whether or not the failed commit survived").isEqualTo(1);
         }
     }
 

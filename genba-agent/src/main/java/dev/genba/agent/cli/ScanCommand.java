@@ -85,8 +85,10 @@ final class ScanCommand implements Callable<Integer> {
         } catch (DatabaseException e) {
             // A commit whose fsync failed can still be in the outbox's log at the next start: the same id
             // makes running the command again safe either way.
-            spec.commandLine().getErr().println(e.getMessage() + ": this scan was NOT queued, run the command again"
-                    + " with --scan-id " + scan.scanId());
+            spec.commandLine().getErr().println(e.getMessage() + (e.mayHaveBeenWritten()
+                    ? ": the write failed at its last step, so this scan may be queued all the same; run the command"
+                            + " again with --scan-id " + scan.scanId() + ", which is stored once either way"
+                    : ": this scan was NOT queued, run the command again with --scan-id " + scan.scanId()));
             return ExitCodes.PROBLEM;
         }
     }

@@ -119,10 +119,26 @@ public final class AgentDatabase implements AutoCloseable {
                 synchronous("FULL");
             }
             return transaction(work);
+        } catch (CommitFailed e) {
+            throw failed(e.sql).whileCommitting();
         } catch (SQLException e) {
             throw failed(e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * A COMMIT that failed: SQLite may already have appended the whole transaction to the WAL when the
+     * fsync after it failed, and then the next start finds it there. Neither committed nor surely not.
+     */
+    private static final class CommitFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient SQLException sql;
+
+        CommitFailed(SQLException sql) {
+            super(sql);
+            this.sql = sql;
         }
     }
 
@@ -143,6 +159,8 @@ public final class AgentDatabase implements AutoCloseable {
             } finally {
                 synchronous("FULL");
             }
+        } catch (CommitFailed e) {
+            throw failed(e.sql).whileCommitting();
         } catch (SQLException e) {
             throw failed(e);
         } finally {
@@ -194,17 +212,23 @@ public final class AgentDatabase implements AutoCloseable {
      * runs COMMIT alone ({@code Connection.commit()} would also begin the next transaction at once).
      */
     private <T> T transaction(SqlWork<T> work) throws SQLException {
+        T result;
         try {
             // inside the try: sqlite-jdbc marks the connection as in a transaction before BEGIN runs,
             // so a BEGIN that fails (busy) must still be followed by the switch back
             connection.setAutoCommit(false);
-            T result = work.run(connection);
-            connection.setAutoCommit(true);
-            return result;
+            result = work.run(connection);
         } catch (SQLException | RuntimeException e) {
             rollBackAfter(e);
             throw e;
         }
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException e) {
+            rollBackAfter(e);
+            throw new CommitFailed(e);
+        }
+        return result;
     }
 
     /**

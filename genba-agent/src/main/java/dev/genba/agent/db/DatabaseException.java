@@ -10,8 +10,35 @@ import org.sqlite.SQLiteException;
 public class DatabaseException extends AgentException {
     private static final long serialVersionUID = 1L;
 
+    private boolean whileCommitting;
+    private boolean outcomeUnknown;
+
     public DatabaseException(String message, Throwable cause) {
         super(message, cause);
+    }
+
+    /** A failure after which the scans may or may not have been written (see {@link #mayHaveBeenWritten}). */
+    public static DatabaseException outcomeUnknown(String message, Throwable cause) {
+        DatabaseException unknown = new DatabaseException(message, cause);
+        unknown.outcomeUnknown = true;
+        return unknown;
+    }
+
+    /** Marks this failure as one of the COMMIT itself; returns this. */
+    DatabaseException whileCommitting() {
+        whileCommitting = true;
+        return this;
+    }
+
+    /**
+     * True when what the transaction wrote may be there all the same: its COMMIT failed with an I/O
+     * error (SQLite had appended the whole transaction to the WAL when the fsync after it failed, and
+     * the next start finds it there), or the failure came from somewhere that cannot tell. A COMMIT
+     * refused for a full disk or a constraint wrote nothing that counts.
+     */
+    public boolean mayHaveBeenWritten() {
+        return outcomeUnknown || whileCommitting && getCause() instanceof SQLiteException sqlite
+                && (sqlite.getResultCode().code & 0xFF) == SQLiteErrorCode.SQLITE_IOERR.code;
     }
 
     /** True when SQLite found the file damaged (not a database, or corrupt pages). */

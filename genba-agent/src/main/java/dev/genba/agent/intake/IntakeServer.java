@@ -262,6 +262,10 @@ public final class IntakeServer implements AutoCloseable {
         if (cause instanceof OutboxFullException) {
             return cause.getMessage();
         }
+        if (cause instanceof DatabaseException failure && failure.mayHaveBeenWritten()) {
+            return cause.getMessage() + ": this scan may have been stored all the same, so send it again with the"
+                    + " same scan_id (in this answer), which the server stores once";
+        }
         if (cause instanceof DatabaseException) {
             return cause.getMessage() + ": this scan was NOT accepted, send it again";
         }

@@ -102,7 +102,7 @@ public final class GroupCommitter implements AutoCloseable {
                 // an intake that stopped waiting has answered "not accepted": those scans must not be written
                 group.removeIf(submission -> !submission.take());
                 if (!group.isEmpty()) {
-                    commit(group);
+                    commitAnswering(group);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -110,6 +110,21 @@ public final class GroupCommitter implements AutoCloseable {
             } finally {
                 group.clear();
             }
+        }
+    }
+
+    /**
+     * Commits the group; whatever goes wrong, every submission is answered and this thread lives on
+     * (a dead commit thread would leave each later scan waiting 30 s for nothing).
+     */
+    private void commitAnswering(List<Submission> group) {
+        try {
+            commit(group);
+        } catch (RuntimeException | Error e) {
+            LOG.error("the outbox commit failed unexpectedly: " + e);
+            DatabaseException unknown = DatabaseException.outcomeUnknown(
+                    "the outbox could not confirm the write (" + e + ")", e);
+            group.forEach(submission -> submission.committed().completeExceptionally(unknown));
         }
     }
 
@@ -128,15 +143,30 @@ public final class GroupCommitter implements AutoCloseable {
             problem = null;
             refused = 0;
         }
+        // the stored scans are answered first: nothing after this may turn one of them into a refusal
+        List<Submission> left = new ArrayList<>();
         for (int i = 0; i < group.size(); i++) {
             if (accepted.get(i)) {
                 group.get(i).committed().complete(null);
             } else {
-                OutboxFullException full = new OutboxFullException(outbox.pendingTotal(), outbox.maxRows());
-                group.get(i).committed().completeExceptionally(full);
+                left.add(group.get(i));
             }
         }
+        if (!left.isEmpty()) {
+            OutboxFullException full = outboxFull();
+            left.forEach(submission -> submission.committed().completeExceptionally(full));
+        }
         afterCommit.run();
+    }
+
+    private OutboxFullException outboxFull() {
+        long pending;
+        try {
+            pending = outbox.pendingTotal();
+        } catch (RuntimeException e) {
+            pending = outbox.maxRows(); // at least that many, or the request would have fitted
+        }
+        return new OutboxFullException(pending, outbox.maxRows());
     }
 
     /**

@@ -98,6 +98,11 @@ public final class AgentProcesses {
 
     /** Posts one scan with tag {@code tag} to the intake and reads the answer, refusals included. */
     public static Answer send(int port, String tag) throws IOException {
+        return sendBody(port, "{\"payload\": {\"tag_id\": \"" + tag + "\", \"location\": \"SHELF-03\"}}");
+    }
+
+    /** Posts {@code json} to the intake and reads the answer, refusals included. */
+    public static Answer sendBody(int port, String json) throws IOException {
         HttpURLConnection connection = (HttpURLConnection) new URL("http://127.0.0.1:" + port + "/scans").openConnection();
         connection.setRequestMethod("POST");
         connection.setDoOutput(true);
@@ -105,8 +110,7 @@ public final class AgentProcesses {
         connection.setReadTimeout(15_000);
         connection.setRequestProperty("Content-Type", "application/json");
         try (OutputStream out = connection.getOutputStream()) {
-            out.write(("{\"payload\": {\"tag_id\": \"" + tag + "\", \"location\": \"SHELF-03\"}}")
-                    .getBytes(StandardCharsets.UTF_8));
+            out.write(json.getBytes(StandardCharsets.UTF_8));
         }
         int status = connection.getResponseCode();
         try (InputStream in = status == 202 ? connection.getInputStream() : connection.getErrorStream()) {
