@@ -218,7 +218,9 @@ public final class AgentDatabase implements AutoCloseable {
             // so a BEGIN that fails (busy) must still be followed by the switch back
             connection.setAutoCommit(false);
             result = work.run(connection);
-        } catch (SQLException | RuntimeException e) {
+        } catch (Throwable e) {
+            // an Error too (out of memory in the middle of a group): left open, the transaction would keep
+            // the write lock and be committed by the next, unrelated write
             rollBackAfter(e);
             throw e;
         }
@@ -235,7 +237,7 @@ public final class AgentDatabase implements AutoCloseable {
      * Ends a failed transaction. A full disk or an I/O error may already have made SQLite roll it back
      * by itself, and then ROLLBACK fails too: the error that caused it is the one reported.
      */
-    private void rollBackAfter(Exception cause) {
+    private void rollBackAfter(Throwable cause) {
         try {
             if (connection.getAutoCommit()) {
                 // the COMMIT itself failed

@@ -107,14 +107,23 @@ public final class LatencyTracker {
     }
 
     /**
-     * The summary of {@code inForce}, the endpoint the settings name now (null: none). A status report
-     * uses this rather than {@link #summary}: after a configuration change, delivery switches the
-     * tracker only at its next step (a backoff wait can last minutes), and until then the old
-     * endpoint's hours would go out under the new configuration's version.
+     * The summary for a status report made under settings whose endpoint is {@code inForce} (null:
+     * none): null while delivery still measures another endpoint. After a configuration change,
+     * delivery switches the tracker at its next step (a backoff wait can last minutes); until then
+     * the hours are the old endpoint's and must not go out under the new configuration's version.
+     * Only delivery switches: a request to the old endpoint may still be in flight.
      */
     public synchronized Summary summaryFor(String inForce) {
-        endpoint(inForce);
-        return summary();
+        String key = inForce == null ? NONE : inForce;
+        try {
+            if (endpoint == null) {
+                // no delivery step in this process yet: the store says whose hours it holds
+                return store.summaryOf(destination, inForce, clock.instant());
+            }
+            return key.equals(endpoint) ? summary() : null;
+        } catch (DatabaseException e) {
+            return null; // the report goes out without latency rather than not at all (a full disk is news)
+        }
     }
 
     /**

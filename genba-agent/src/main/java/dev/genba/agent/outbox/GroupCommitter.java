@@ -180,7 +180,10 @@ public final class GroupCommitter implements AutoCloseable {
         if (!message.equals(problem)) {
             problem = message;
             problemLoggedAtMs = now;
-            LOG.error("could not write " + requests + " intake requests to the outbox: " + message);
+            LOG.error((e instanceof DatabaseException failure && failure.mayHaveBeenWritten()
+                    ? "could not confirm the write of " + requests + " intake requests (they may be in the outbox all"
+                            + " the same; the apps were told to send them again with their scan_id): "
+                    : "could not write " + requests + " intake requests to the outbox: ") + message);
         } else if (now - problemLoggedAtMs >= REPEAT_LOG_MS) {
             problemLoggedAtMs = now;
             LOG.error("still refusing scans, " + refused + " intake requests so far: " + message);

@@ -68,6 +68,12 @@ class AgentDatabaseTest {
                 put(connection, "twice", "2");
                 return null;
             })).isInstanceOf(DatabaseException.class).hasMessageContaining("UNIQUE constraint failed");
+            // an Error too (out of memory half way through a group): not left open for the next write to commit
+            StackOverflowError error = new StackOverflowError("half way");
+            assertThatThrownBy(() -> database.write(connection -> {
+                put(connection, "error", "written");
+                throw error;
+            })).isSameAs(error);
 
             database.write(connection -> put(connection, "after", "ok"));
             String keys = value(database, "SELECT group_concat(key) FROM agent_state");
@@ -110,6 +116,12 @@ class AgentDatabaseTest {
                 put(connection, "pair", "2");
                 return null;
             })).isInstanceOf(DatabaseException.class).hasMessageContaining("UNIQUE constraint failed");
+            // an Error too (out of memory half way through a group): not left open for the next write to commit
+            StackOverflowError error = new StackOverflowError("half way");
+            assertThatThrownBy(() -> database.write(connection -> {
+                put(connection, "error", "written");
+                throw error;
+            })).isSameAs(error);
             String keys = value(database, "SELECT count(*) FROM agent_state");
             assertThat(keys).as("the failed pair left nothing behind: it ran in one transaction").isEqualTo("0");
         }

@@ -149,11 +149,21 @@ class LatencyTrackerTest {
 
             // mirror mode enabled: the primary is now Window A, and delivery has not made a step yet
             assertThat(readByReport.summaryOf(Destination.PRIMARY, windowA, clock.instant())).isNull();
-            assertThat(readByReport.summaryOf(Destination.PRIMARY, genba, clock.instant()).samples()).isEqualTo(1);
             assertThat(tracker.summaryFor(windowA)).isNull();
+            assertThat(tracker.summaryFor(null)).isNull();
+            assertThat(tracker.summaryFor(genba).samples()).as("asking dropped nothing").isEqualTo(1);
+            // a new process whose delivery has not made a step: the store says whose hours they are
+            LatencyTracker restarted = new LatencyTracker(Destination.PRIMARY, new LatencyStore(database), clock);
+            assertThat(restarted.summaryFor(windowA)).isNull();
+            assertThat(restarted.summaryFor(genba).samples()).isEqualTo(1);
+
+            // delivery's next step switches, and measures Window A from then on
+            tracker.endpoint(windowA);
             tracker.record(30);
             assertThat(tracker.summaryFor(windowA).max()).isEqualTo(30);
+            assertThat(tracker.summaryFor(windowA).samples()).isEqualTo(1);
             assertThat(readByReport.summaryOf(Destination.PRIMARY, windowA, clock.instant()).samples()).isEqualTo(1);
+            assertThat(readByReport.summaryOf(Destination.PRIMARY, genba, clock.instant())).isNull();
         }
     }
 
