@@ -3,10 +3,13 @@ package dev.genba.agent.db;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -77,7 +80,8 @@ public final class OutboxLock implements AutoCloseable {
                 if (lock == null) {
                     waiting.accept(shared
                             ? "waiting: genba-agent is setting a damaged outbox aside (RUNBOOK 11.7)"
-                            : "waiting for a genba-agent command that has the outbox open (" + path + ")");
+                            : "waiting for a genba-agent command that has the outbox open (" + path + ")"
+                                    + holders(path));
                     channel.lock(0, Long.MAX_VALUE, shared);
                 }
             } catch (IOException e) {
@@ -86,6 +90,56 @@ public final class OutboxLock implements AutoCloseable {
             }
             HELD.put(path, new Held(channel, shared));
             return new OutboxLock(path);
+        }
+    }
+
+    /**
+     * The processes holding {@code path}'s lock, from /proc/locks (Linux), so that the operator can
+     * find one that hangs: ": pid 1234 (java ... status), ..." or nothing when it cannot tell.
+     */
+    static String holders(Path path) {
+        try {
+            String inode = String.valueOf(Files.getAttribute(path, "unix:ino"));
+            long self = ProcessHandle.current().pid();
+            Set<String> described = new LinkedHashSet<>();
+            for (String line : Files.readAllLines(PROC_LOCKS)) {
+                String[] fields = line.trim().split("\\s+");
+                // "1: POSIX  ADVISORY  READ 1234 08:01:5678 0 EOF"; waiters have "->" after the number
+                if (fields.length < 6 || fields[1].equals("->") || !fields[5].endsWith(":" + inode)) {
+                    continue;
+                }
+                String pid = fields[4];
+                if (!pid.equals(String.valueOf(self)) && !pid.equals("-1")) {
+                    described.add("pid " + pid + commandOf(pid));
+                }
+            }
+            return described.isEmpty() ? "" : ": " + String.join(", ", described)
+                    + "; if one of them hangs, end it (sudo kill PID)";
+        } catch (IOException | RuntimeException e) {
+            return ""; // not Linux, or /proc not readable: the message says what is waited for without it
+        }
+    }
+
+    private static final Path PROC_LOCKS = Path.of("/proc/locks");
+
+    private static String commandOf(String pid) {
+        try {
+            String[] words = Files.readString(Path.of("/proc", pid, "cmdline")).split("\0");
+            // "java <JVM options> -jar genba-agent.jar status ..." is shown from the jar (or main class) on
+            int start = 1;
+            while (start < words.length && words[start].startsWith("-") && !words[start].equals("-jar")) {
+                boolean takesValue = words[start].equals("-cp") || words[start].equals("-classpath")
+                        || words[start].equals("--class-path");
+                start += takesValue ? 2 : 1;
+            }
+            if (start < words.length && words[start].equals("-jar")) {
+                start++;
+            }
+            String shown = String.join(" ", java.util.Arrays.asList(words).subList(Math.min(start, words.length), words.length))
+                    .strip();
+            return shown.isEmpty() ? "" : " (" + (shown.length() > 160 ? shown.substring(0, 160) + "…" : shown) + ")";
+        } catch (IOException | RuntimeException e) {
+            return "";
         }
     }
 

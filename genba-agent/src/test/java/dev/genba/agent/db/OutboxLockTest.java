@@ -10,6 +10,8 @@ import dev.genba.agent.testing.TestConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,5 +69,39 @@ class OutboxLockTest {
         }
         assertThat(status.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(Files.readString(output)).contains("PENDING");
+    }
+
+    @Test
+    void a_start_waiting_for_a_command_names_the_process_that_holds_the_outbox() throws Exception {
+        Path ready = directory.resolve("holder.ready");
+        Process holder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), Holder.class.getName(), file.outboxFile().toString(), ready.toString())
+                .redirectErrorStream(true).redirectOutput(directory.resolve("holder.out").toFile()).start();
+        List<String> messages = new CopyOnWriteArrayList<>();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(ready));
+            Thread mover = new Thread(() -> OutboxLock.exclusive(file.outboxFile(), messages::add).close());
+            mover.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !messages.isEmpty());
+
+            assertThat(messages.get(0)).contains("waiting for a genba-agent command that has the outbox open")
+                    .contains("pid " + holder.pid() + " (").contains(Holder.class.getName())
+                    .contains("sudo kill PID");
+            holder.destroy();
+            mover.join(30_000);
+            assertThat(mover.isAlive()).as("the lock is free once the holder is gone").isFalse();
+        } finally {
+            holder.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A stand-in for a command that hangs with the outbox open: holds the lock shared until killed. */
+    static final class Holder {
+        public static void main(String[] args) throws Exception {
+            OutboxLock held = OutboxLock.shared(Path.of(args[0]), message -> { });
+            Files.writeString(Path.of(args[1]), "held");
+            Thread.sleep(600_000);
+            held.close();
+        }
     }
 }
