@@ -13,7 +13,8 @@
 #    archive made the way the unit's ExecStartPre makes it) and Debian's prometheus-node-exporter
 #    on loopback; after 200 scans and a 60 s settle, both idle for IDLE_SECONDS (status report every
 #    60 s, config poll every 30 s, node_exporter scraped every 15 s): RSS (VmRSS, Pss) of both, the
-#    ratio, and the agent's CPU time / wall time;
+#    ratio, the pages each touched while idle (working set: Referenced after clear_refs), and the
+#    agent's CPU time / wall time;
 # 3. stops the server and posts single scans to the agent's intake from CONCURRENCY connections
 #    for INTAKE_SECONDS, after 3 s of the same load that is not measured: scans/s and p50/p99/max
 #    time to the 202;
@@ -82,6 +83,9 @@ stop_server() {
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup"; }
+# The working set: pages the process touched since its referenced bits were cleared (clear_refs).
+clear_refs() { echo 1 > "/proc/$1/clear_refs"; }
+referenced_kb() { awk '/^Referenced:/ {print $2}' "/proc/$1/smaps_rollup"; }
 threads() { awk '/^Threads:/ {print $2}' "/proc/$1/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 pending() { sqlite3 "$WORK/agent/outbox.db" "select coalesce(sum(pending), 0) from pending_counts" 2>/dev/null || echo -1; }
@@ -125,13 +129,14 @@ for _ in $(seq 1 120); do
     -d '{"payload":{"tag_id":"WARM","location":"L"}}' && break
   sleep 0.25
 done
-AGENT_RSS=0 AGENT_PSS=0 AGENT_THREADS=0 EXP_RSS=1 EXP_PSS=1 RSS_MAX=0 CPU_PCT=- T0=0 T1=0
+AGENT_RSS=0 AGENT_PSS=0 AGENT_THREADS=0 EXP_RSS=1 EXP_PSS=1 RSS_MAX=0 AGENT_REF=0 EXP_REF=0 CPU_PCT=- T0=0 T1=0
 if part footprint; then
   java -cp "$WORK/classes" AgentLoad fill "$INTAKE_PORT" 200 >/dev/null
   for _ in $(seq 1 8); do curl -sf "http://127.0.0.1:$EXPORTER_PORT/metrics" >/dev/null; sleep 7.5; done
 
   echo "== idle for $IDLE_SECONDS s (status report every 60 s, config poll every 30 s)"
   TICKS0=$(cpu_ticks "$AGENT_PID"); T0=$(now_ms)
+  clear_refs "$AGENT_PID"; clear_refs "$EXPORTER_PID"
   for ((i = 0; i < IDLE_SECONDS / 15; i++)); do
     curl -sf "http://127.0.0.1:$EXPORTER_PORT/metrics" >/dev/null || true
     sleep 15
@@ -140,6 +145,7 @@ if part footprint; then
   TICKS1=$(cpu_ticks "$AGENT_PID"); T1=$(now_ms)
   AGENT_RSS=$(rss_kb "$AGENT_PID"); AGENT_PSS=$(pss_kb "$AGENT_PID"); AGENT_THREADS=$(threads "$AGENT_PID")
   EXP_RSS=$(rss_kb "$EXPORTER_PID"); EXP_PSS=$(pss_kb "$EXPORTER_PID")
+  AGENT_REF=$(referenced_kb "$AGENT_PID"); EXP_REF=$(referenced_kb "$EXPORTER_PID")
   CPU_PCT=$(awk -v t="$((TICKS1 - TICKS0))" -v hz="$(getconf CLK_TCK)" -v ms="$((T1 - T0))" 'BEGIN{printf "%.3f", 100 * t / hz / (ms / 1000)}')
 fi
 [ -n "${SERVER_PID:-}" ] && stop_server
@@ -184,6 +190,8 @@ B1=$(echo "$BASE1" | json_field scans_per_s); B8=$(echo "$BASE8" | json_field sc
   printf '    prometheus-node-exporter     %6d kB %6d kB\n' "$EXP_RSS" "$EXP_PSS"
   printf '    ratio agent / node_exporter  %6.2f (VmRSS)  %5.2f (Pss)    goal <= 2.0; agent goal <= 40960 kB\n' \
     "$(awk -v a="$AGENT_RSS" -v b="$EXP_RSS" 'BEGIN{print (b > 0 ? a/b : 0)}')" "$(awk -v a="$AGENT_PSS" -v b="$EXP_PSS" 'BEGIN{print (b > 0 ? a/b : 0)}')"
+  printf '    touched while idle (working set, Referenced after clear_refs): agent %d kB, node_exporter %d kB, ratio %.2f\n' \
+    "$AGENT_REF" "$EXP_REF" "$(awk -v a="$AGENT_REF" -v b="$EXP_REF" 'BEGIN{print (b > 0 ? a/b : 0)}')"
   printf '    agent VmRSS after intake %d kB, after the drain %d kB\n' "$RSS_AFTER_INTAKE" "$RSS_AFTER_DRAIN"
   echo "(b) idle CPU: $CPU_PCT % of one core over $(( (T1 - T0) / 1000 )) s    goal <= 0.5 %"
   echo "(c) intake, $CONCURRENCY connections: $(echo "$INTAKE" | json_field scans_per_s) scans/s, p50 $(echo "$INTAKE" | json_field p50_ms) ms," \
