@@ -12,7 +12,10 @@ import java.util.Map;
 
 /**
  * Asks the server for this device's configuration with {@code If-None-Match}; a new one is
- * saved to disk first and then applied, so what runs is always what a restart would load.
+ * saved to disk first and then applied, so what runs is what a restart would load. When it
+ * cannot be saved (the disk is full), it is applied all the same and asked for again in full at
+ * the next poll, until it is saved: the server's word counts more than the copy kept for a start
+ * without it (a mirror switched off must stop receiving scans now, not when space is freed).
  */
 public final class ConfigPoller {
     private static final AgentLog LOG = AgentLog.of(ConfigPoller.class);
@@ -21,6 +24,8 @@ public final class ConfigPoller {
     private final ConfigStore store;
     private final AgentHttp http;
     private final ServerContact contact;
+    /** Why the configuration in force could not be saved, logged once while it lasts; null once saved. */
+    private String saveProblem;
 
     public ConfigPoller(LiveSettings settings, ConfigStore store, AgentHttp http, ServerContact contact) {
         this.settings = settings;
@@ -58,9 +63,13 @@ public final class ConfigPoller {
             }
             @SuppressWarnings("unchecked")
             ServerConfig config = ServerConfig.of(answer.etag(), (Map<String, Object>) wire);
-            store.save(config);
             long previous = settings.current().configVersion();
-            settings.apply(config);
+            if (save(config)) {
+                settings.apply(config);
+            } else {
+                // without its ETag, so the next poll gets the whole configuration again and saves it
+                settings.apply(ServerConfig.of(null, config.wire()));
+            }
             if (config.version() != previous) {
                 LOG.info("applied configuration version " + config.version() + " from the server");
             }
@@ -69,9 +78,25 @@ public final class ConfigPoller {
             LOG.warn("ignored the configuration from " + url + " and kept version "
                     + settings.current().configVersion() + ": " + e.getMessage());
             return Result.FAILED;
+        }
+    }
+
+    private boolean save(ServerConfig config) {
+        try {
+            store.save(config);
+            if (saveProblem != null) {
+                LOG.info("saved the configuration from the server; a restart starts from it again");
+                saveProblem = null;
+            }
+            return true;
         } catch (UncheckedIOException e) {
-            LOG.warn("kept the previous configuration: " + e.getMessage());
-            return Result.FAILED;
+            if (!e.getMessage().equals(saveProblem)) {
+                saveProblem = e.getMessage();
+                LOG.warn("applied the configuration from the server without saving it (a restart while the server"
+                        + " cannot be reached would start from the previous one); saving is tried again at each poll: "
+                        + e.getMessage());
+            }
+            return false;
         }
     }
 }

@@ -23,6 +23,11 @@ final class DeliveryWorker implements Runnable {
             + " turned off before the scan reached it): `genba-agent dead-letters retry` sends it again once mirror mode"
             + " is on, `genba-agent dead-letters discard` removes it";
     static final int MAX_BATCH = 1000;
+    /**
+     * Scans per step for an endpoint that takes one POST per scan: they are settled after each
+     * such batch, so a restart sends again at most this many scans it may already have.
+     */
+    static final int ONE_BY_ONE_BATCH = 20;
     static final long MAX_BATCH_BYTES = 3L * 1024 * 1024;
     /** Scans the `scan` command writes from another process are picked up within this time. */
     static final long IDLE_POLL_MS = 2_000;
@@ -89,7 +94,7 @@ final class DeliveryWorker implements Runnable {
         return latency;
     }
 
-    /** Called after this (primary) worker marked a batch attempted: the mirror may go on. */
+    /** Called after this (primary) worker marked scans attempted: the mirror may go on. */
     void afterPrimaryAttempt(Runnable action) {
         this.afterPrimaryAttempt = action;
     }
@@ -135,6 +140,11 @@ final class DeliveryWorker implements Runnable {
                 // the database is unusable for a moment (disk full, locked too long): retry later, never exit
                 outboxFails(e);
                 pause(outboxBackoff.nextDelayMs(1, 1_000, maxBackoffMs), false);
+            } catch (Error e) {
+                // Out of memory in the middle of a step, say: the intake goes on acknowledging scans,
+                // so this thread must go on delivering them. What was sent is settled or sent again.
+                LOG.error(destination.key() + " delivery: " + e, e);
+                pause(outboxBackoff.nextDelayMs(1, 1_000, maxBackoffMs), false);
             }
         }
     }
@@ -162,23 +172,19 @@ final class DeliveryWorker implements Runnable {
         strandedUnder = null;
         latency.endpoint(endpoint);
         boolean waitForPrimary = destination == Destination.MIRROR && !primaryFailing.getAsBoolean();
-        List<OutboxEntry> batch = outbox.nextBatch(destination, MAX_BATCH, MAX_BATCH_BYTES, waitForPrimary);
+        List<OutboxEntry> batch = outbox.nextBatch(destination, batchLimit(endpoint), MAX_BATCH_BYTES, waitForPrimary);
         if (batch.isEmpty()) {
             return IDLE_POLL_MS;
         }
         nothingToSend = false;
         DeliveryOutcome settling = null;
         while (true) {
-            if (destination == Destination.PRIMARY) {
-                markAttempted(batch);
-                afterPrimaryAttempt.run();
-            }
-            ScanSender.InFlight inFlight = sender.send(endpoint, batch, current.timeoutMs(), latency);
+            ScanSender.InFlight inFlight = sender.send(endpoint, batch, current.timeoutMs(), latency, this::attempting);
             settle(endpoint, settling);
             // Read while `batch` is still in the outbox: rows written meanwhile get higher ids.
             List<OutboxEntry> next = running && settings.current() == current
-                    ? outbox.nextBatch(destination, batch.get(batch.size() - 1).id(), MAX_BATCH, MAX_BATCH_BYTES,
-                            waitForPrimary)
+                    ? outbox.nextBatch(destination, batch.get(batch.size() - 1).id(), batchLimit(endpoint),
+                            MAX_BATCH_BYTES, waitForPrimary)
                     : List.of();
             DeliveryOutcome outcome = inFlight.outcome();
             if (outcome.failed()) {
@@ -191,8 +197,26 @@ final class DeliveryWorker implements Runnable {
                 settle(endpoint, outcome);
                 return 0;
             }
-            settling = outcome;
+            if (sender.oneByOne(endpoint)) {
+                // its scans were answered before send() returned: nothing to overlap with
+                settle(endpoint, outcome);
+                settling = null;
+            } else {
+                settling = outcome;
+            }
             batch = next;
+        }
+    }
+
+    private int batchLimit(String endpoint) {
+        return sender.oneByOne(endpoint) ? ONE_BY_ONE_BATCH : MAX_BATCH;
+    }
+
+    /** Just before scans go to the primary: counted as attempted, and the mirror may take them now. */
+    private void attempting(List<OutboxEntry> entries) {
+        if (destination == Destination.PRIMARY) {
+            markAttempted(entries);
+            afterPrimaryAttempt.run();
         }
     }
 

@@ -16,23 +16,45 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Sends a batch of outbox entries to one endpoint. A Genba endpoint ({@code .../api/v1/scans})
  * gets {@code POST .../batch}; an endpoint that answers the batch URL with 404/405/501 (the old
- * Window A server) is remembered and gets one {@code POST} per scan from then on.
+ * Window A server) gets one {@code POST} per scan, and its batch URL is tried again every
+ * {@link #BATCH_ROUTE_RECHECK_MS} (a Genba server behind a proxy that was being restarted).
  */
 final class ScanSender {
     private static final String GENBA_SCANS_PATH = "/api/v1/scans";
     private static final Set<Integer> NO_BATCH_ROUTE = Set.of(404, 405, 501);
     private static final byte[] BATCH_START = "{\"scans\":[".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] BATCH_END = "]}".getBytes(StandardCharsets.US_ASCII);
+    static final long BATCH_ROUTE_RECHECK_MS = 10 * 60_000;
+    /** For a batch refused as a whole and then sent scan by scan: its attempt was already counted. */
+    private static final Consumer<List<OutboxEntry>> ALREADY_ATTEMPTED = entries -> { };
 
     private final AgentHttp http;
-    private final Set<String> singleOnlyEndpoints = ConcurrentHashMap.newKeySet();
+    private final LongSupplier monotonicMs;
+    /** Endpoints whose batch URL was answered "no such route", and when (monotonic ms). */
+    private final Map<String, Long> noBatchRouteSince = new ConcurrentHashMap<>();
 
     ScanSender(AgentHttp http) {
+        this(http, () -> System.nanoTime() / 1_000_000);
+    }
+
+    ScanSender(AgentHttp http, LongSupplier monotonicMs) {
         this.http = http;
+        this.monotonicMs = monotonicMs;
+    }
+
+    /**
+     * True for an endpoint that gets one POST per scan (or did until its batch URL is tried again):
+     * the caller sends it small batches, each settled at once, so that a restart sends again only a
+     * few scans the server may already have — an old server may not know a scan_id it has seen.
+     */
+    boolean oneByOne(String endpoint) {
+        return batchUrl(endpoint) == null || noBatchRouteSince.containsKey(endpoint);
     }
 
     /** A batch on its way to the server; {@link #outcome()} waits for the answer. */
@@ -43,13 +65,20 @@ final class ScanSender {
     /**
      * Sends the batch and returns once the request is written, before the server answers (for a
      * Genba endpoint; scans sent one by one are all answered before this returns).
+     *
+     * @param attempting told of the scans about to be sent, just before each request (the
+     *                   primary's "attempted first" for the mirror, seed §2.1): the whole batch,
+     *                   or each scan before its own POST
      */
-    InFlight send(String endpoint, List<OutboxEntry> batch, int timeoutMs, LatencyTracker latency) {
+    InFlight send(String endpoint, List<OutboxEntry> batch, int timeoutMs, LatencyTracker latency,
+                  Consumer<List<OutboxEntry>> attempting) {
         String batchUrl = batchUrl(endpoint);
-        if (batchUrl == null || singleOnlyEndpoints.contains(endpoint)) {
-            DeliveryOutcome outcome = deliverOneByOne(endpoint, batch, timeoutMs, latency);
+        Long since = noBatchRouteSince.get(endpoint);
+        if (batchUrl == null || since != null && monotonicMs.getAsLong() - since < BATCH_ROUTE_RECHECK_MS) {
+            DeliveryOutcome outcome = deliverOneByOne(endpoint, batch, timeoutMs, latency, attempting);
             return () -> outcome;
         }
+        attempting.accept(batch);
         AgentHttp.PendingAnswer pending;
         try {
             // The server stores the whole batch before answering: give it time per scan on top of
@@ -72,8 +101,8 @@ final class ScanSender {
             return failure(NoAnswer.describe(batchUrl, e));
         }
         if (NO_BATCH_ROUTE.contains(answer.status())) {
-            singleOnlyEndpoints.add(endpoint);
-            return deliverOneByOne(endpoint, batch, timeoutMs, latency);
+            noBatchRouteSince.put(endpoint, monotonicMs.getAsLong());
+            return deliverOneByOne(endpoint, batch, timeoutMs, latency, ALREADY_ATTEMPTED);
         }
         if (ServerAnswers.transientStatus(answer.status())) {
             return failure(answer.describe(batchUrl));
@@ -81,8 +110,9 @@ final class ScanSender {
         if (!answer.ok()) {
             // The server refused the request as a whole (too large, malformed): one POST per scan
             // finds out which scans it refuses, so only those are dead-lettered.
-            return deliverOneByOne(endpoint, batch, timeoutMs, latency);
+            return deliverOneByOne(endpoint, batch, timeoutMs, latency, ALREADY_ATTEMPTED);
         }
+        noBatchRouteSince.remove(endpoint);
         latency.record(answer.elapsedMs());
         return readBatchResults(batchUrl, batch, answer);
     }
@@ -148,12 +178,21 @@ final class ScanSender {
         return field instanceof String name && !reason.contains(name) ? reason + " (field " + name + ")" : reason;
     }
 
-    /** Stops at the first scan that could not be delivered, so the destination stays in FIFO order. */
+    /**
+     * One POST per scan, in order. Stops at the first scan that could not be delivered, so the
+     * destination stays in FIFO order. A scan refused as if the endpoint were misconfigured (401,
+     * 403, 404, 405, a redirect) is held while the next scan is tried: when the endpoint takes
+     * that one, the refusal was about the held scan, which goes to the dead letters; when it
+     * refuses that one too, it refuses everything, and both stay for a retry (a wrong URL or key
+     * must not turn every scan into a dead letter).
+     */
     private DeliveryOutcome deliverOneByOne(String endpoint, List<OutboxEntry> batch, int timeoutMs,
-                                            LatencyTracker latency) {
+                                            LatencyTracker latency, Consumer<List<OutboxEntry>> attempting) {
         List<Long> delivered = new ArrayList<>();
         List<Rejection> rejected = new ArrayList<>();
+        Rejection held = null;
         for (OutboxEntry entry : batch) {
+            attempting.accept(List.of(entry));
             HttpAnswer answer;
             try {
                 answer = http.postJson(endpoint, entry.bodyUtf8(), timeoutMs);
@@ -162,14 +201,25 @@ final class ScanSender {
             }
             if (answer.ok()) {
                 latency.record(answer.elapsedMs());
+                if (held != null) {
+                    rejected.add(new Rejection(held.entryId(), held.httpStatus(), held.reason()
+                            + " (the scan after it was accepted, so the refusal is about this scan)"));
+                    held = null;
+                }
                 delivered.add(entry.id());
-            } else if (ServerAnswers.transientStatus(answer.status())) {
+            } else if (ServerAnswers.retryable(answer.status())) {
                 return new DeliveryOutcome(delivered, rejected, answer.describe(endpoint));
+            } else if (ServerAnswers.refusedAsConfigured(answer.status())) {
+                if (held != null) {
+                    return new DeliveryOutcome(delivered, rejected, held.reason());
+                }
+                held = new Rejection(entry.id(), answer.status(), answer.describe(endpoint));
             } else {
                 rejected.add(new Rejection(entry.id(), answer.status(), answer.describe(endpoint)));
             }
         }
-        return new DeliveryOutcome(delivered, rejected, null);
+        // a held scan with none after it yet: retried until a scan behind it tells which it is
+        return new DeliveryOutcome(delivered, rejected, held == null ? null : held.reason());
     }
 
     private static DeliveryOutcome failure(String reason) {

@@ -139,6 +139,29 @@ class ConfigPollerTest {
     }
 
     @Test
+    void a_configuration_that_cannot_be_saved_is_applied_and_saved_at_a_later_poll() throws Exception {
+        server.agentConfig("\"v7\"", wire(VERSION_7));
+        LiveSettings settings = new LiveSettings(file, Optional.empty());
+        // stands in for a full disk: the file cannot be replaced while a folder with something in it has its name
+        Path blocker = Files.createDirectories(file.serverConfigFile()).resolve("in-the-way");
+        Files.writeString(blocker, "x");
+
+        assertThat(poller(settings).poll()).isEqualTo(ConfigPoller.Result.CHANGED);
+        assertThat(settings.current().mirrorMode()).as("applied although not saved").isTrue();
+        assertThat(settings.current().configVersion()).isEqualTo(7);
+        poller(settings).poll();
+        Files.delete(blocker);
+        Files.delete(file.serverConfigFile());
+        poller(settings).poll();
+        poller(settings).poll();
+
+        assertThat(server.configIfNoneMatch()).as("asked again in full until saved").containsExactly(
+                "null", "null", "null", "\"v7\"");
+        assertThat(new ConfigStore(file.serverConfigFile()).load()).get()
+                .satisfies(saved -> assertThat(saved.version()).isEqualTo(7));
+    }
+
+    @Test
     void an_invalid_configuration_is_ignored_and_the_previous_one_kept() {
         server.agentConfig("\"bad\"", wire("{\"config_version\": 9, \"timeout_ms\": 1}"));
         LiveSettings settings = new LiveSettings(file, Optional.empty());

@@ -6,6 +6,8 @@ import dev.genba.agent.config.AgentFileConfig;
 import dev.genba.agent.config.ConfigLoader;
 import dev.genba.agent.config.LiveSettings;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.Semaphore;
 import java.time.ZoneOffset;
 import java.time.ZoneId;
 import java.time.Instant;
@@ -275,6 +277,164 @@ class DeliveryWorkerTest {
         assertThat(primaryServer.storedScanIds()).hasSize(6).startsWith(good.toArray(String[]::new));
         assertThat(primaryServer.paths().stream().filter(path -> path.endsWith("/batch"))).hasSize(1);
         assertThat(outbox.stats().get(Destination.PRIMARY).deadLetters()).isEqualTo(1);
+    }
+
+    @Test
+    void an_old_server_refusing_one_scan_with_404_gets_the_scans_after_it_and_the_refused_one_is_a_dead_letter()
+            throws Exception {
+        primaryServer.batchRoute(false);
+        List<String> before = enqueue(1, "T", List.of(Destination.PRIMARY));
+        List<String> gone = enqueue(1, "GONE", List.of(Destination.PRIMARY));
+        List<String> after = enqueue(1, "U", List.of(Destination.PRIMARY));
+
+        runUntilIdle(worker(Destination.PRIMARY, settings(""), null));
+
+        assertThat(primaryServer.storedScanIds()).containsExactly(before.get(0), after.get(0));
+        assertThat(new DeadLetterStore(database, 100_000).newest(Destination.PRIMARY, 10)).singleElement()
+                .satisfies(letter -> assertThat(letter.scanId()).isEqualTo(gone.get(0)))
+                .satisfies(letter -> assertThat(letter.reason()).contains("HTTP 404", "no such tag", "about this scan"));
+    }
+
+    @Test
+    void a_refused_scan_with_no_scan_behind_it_waits_for_the_next_one_to_tell_whether_the_url_is_wrong()
+            throws Exception {
+        primaryServer.batchRoute(false);
+        enqueue(1, "T", List.of(Destination.PRIMARY));
+        List<String> gone = enqueue(1, "GONE", List.of(Destination.PRIMARY));
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
+
+        assertThat(primary.deliverOnce()).isPositive();
+        assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isEqualTo(1);
+        assertThat(outbox.stats().get(Destination.PRIMARY).deadLetters()).isZero();
+
+        List<String> next = enqueue(1, "U", List.of(Destination.PRIMARY));
+        runUntilIdle(primary);
+
+        assertThat(primaryServer.storedScanIds()).hasSize(2).endsWith(next.get(0));
+        assertThat(new DeadLetterStore(database, 100_000).newest(Destination.PRIMARY, 10)).singleElement()
+                .satisfies(letter -> assertThat(letter.scanId()).isEqualTo(gone.get(0)));
+    }
+
+    @Test
+    void an_endpoint_answering_404_to_every_scan_is_a_wrong_url_and_nothing_becomes_a_dead_letter() throws Exception {
+        enqueue(3, "T", List.of(Destination.PRIMARY));
+        primaryServer.forceStatus(404);
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
+
+        primary.deliverOnce();
+        primary.deliverOnce();
+
+        assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isEqualTo(3);
+        assertThat(outbox.stats().get(Destination.PRIMARY).deadLetters()).isZero();
+        assertThat(outbox.stats().get(Destination.PRIMARY).lastError()).contains("HTTP 404");
+    }
+
+    @Test
+    void with_an_old_server_as_primary_the_mirror_gets_each_scan_only_after_the_primary_was_tried_with_it()
+            throws Exception {
+        LiveSettings settings = mirrorSettings();
+        primaryServer.batchRoute(false);
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings, null);
+        DeliveryWorker mirror = worker(Destination.MIRROR, settings, primary);
+        enqueue(1, "FIRST", BOTH);
+        runUntilIdle(primary); // finds out that the primary takes one POST per scan
+        runUntilIdle(mirror);
+        List<String> ids = enqueue(5, "T", BOTH);
+        Semaphore answers = new Semaphore(0);
+        primaryServer.holdSinglePosts(answers);
+        Thread primaryThread = new Thread(primary::deliverOnce);
+        primaryThread.start();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> primaryServer.singlePostsReceived() == 2);
+            // the old server is still working on the first of the five
+
+            mirror.deliverOnce();
+
+            assertThat(mirrorServer.storedScanIds()).hasSize(2).endsWith(ids.get(0));
+        } finally {
+            answers.release(1_000);
+            primaryThread.join(20_000);
+        }
+        runUntilIdle(mirror);
+        assertThat(mirrorServer.storedScanIds()).hasSize(6).endsWith(ids.toArray(String[]::new));
+    }
+
+    @Test
+    void scans_sent_one_by_one_are_settled_in_small_batches_so_a_restart_sends_few_again() throws Exception {
+        primaryServer.batchRoute(false);
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
+        enqueue(1, "FIRST", List.of(Destination.PRIMARY));
+        runUntilIdle(primary);
+        enqueue(50, "T", List.of(Destination.PRIMARY));
+        // the old server answers one batch, then holds the first scan of the next
+        Semaphore answers = new Semaphore(DeliveryWorker.ONE_BY_ONE_BATCH);
+        primaryServer.holdSinglePosts(answers);
+        Thread primaryThread = new Thread(primary::deliverOnce);
+        primaryThread.start();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> primaryServer.singlePostsReceived() == 1 + DeliveryWorker.ONE_BY_ONE_BATCH + 1);
+
+            assertThat(outbox.stats().get(Destination.PRIMARY).pending())
+                    .as("scans in the outbox while the old server works on the first scan of the second batch")
+                    .isEqualTo(50 - DeliveryWorker.ONE_BY_ONE_BATCH);
+        } finally {
+            answers.release(1_000);
+            primaryThread.join(20_000);
+        }
+        assertThat(primaryServer.storedScanIds()).hasSize(51);
+    }
+
+    @Test
+    void an_endpoint_without_the_batch_route_is_asked_again_later_and_gets_batches_once_it_has_the_route()
+            throws Exception {
+        primaryServer.batchRoute(false);
+        AtomicLong nowMs = new AtomicLong();
+        DeliveryWorker primary = new DeliveryWorker(Destination.PRIMARY, outbox, settings(""),
+                new ScanSender(new AgentHttp("test-key-0001", "test"), nowMs::get),
+                new LatencyTracker(Destination.PRIMARY, new LatencyStore(database), Clock.systemUTC()), () -> false, 200,
+                Clock.systemUTC());
+        enqueue(3, "T", List.of(Destination.PRIMARY));
+        runUntilIdle(primary);
+        primaryServer.batchRoute(true); // the proxy in front of the Genba server works again
+        enqueue(3, "U", List.of(Destination.PRIMARY));
+        runUntilIdle(primary);
+        assertThat(primaryServer.paths().stream().filter(path -> path.endsWith("/batch"))).hasSize(1);
+
+        nowMs.addAndGet(ScanSender.BATCH_ROUTE_RECHECK_MS);
+        enqueue(3, "V", List.of(Destination.PRIMARY));
+        runUntilIdle(primary);
+        enqueue(3, "W", List.of(Destination.PRIMARY));
+        runUntilIdle(primary);
+
+        assertThat(primaryServer.paths().stream().filter(path -> path.endsWith("/batch"))).hasSize(3);
+        assertThat(primaryServer.storedScanIds()).hasSize(12);
+    }
+
+    @Test
+    void a_delivery_thread_goes_on_after_an_error_in_one_step() throws Exception {
+        LiveSettings settings = mirrorSettings();
+        AtomicBoolean thrown = new AtomicBoolean();
+        // stands in for an OutOfMemoryError anywhere in a step
+        DeliveryWorker mirror = new DeliveryWorker(Destination.MIRROR, outbox, settings,
+                new ScanSender(new AgentHttp("test-key-0001", "test")),
+                new LatencyTracker(Destination.MIRROR, new LatencyStore(database), Clock.systemUTC()), () -> {
+                    if (thrown.compareAndSet(false, true)) {
+                        throw new OutOfMemoryError("Java heap space");
+                    }
+                    return true;
+                }, 200, Clock.systemUTC());
+        List<String> ids = enqueue(1, "T", BOTH);
+        Thread thread = new Thread(mirror, "deliver-mirror");
+        thread.start();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> mirrorServer.storedScanIds().equals(ids));
+            assertThat(thrown).isTrue();
+            assertThat(thread.isAlive()).isTrue();
+        } finally {
+            mirror.stop();
+            thread.join(10_000);
+        }
     }
 
     @Test

@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.Executors;
 
@@ -43,6 +45,8 @@ public final class FakeGenbaServer implements AutoCloseable {
     private final AtomicInteger batchesInFlight = new AtomicInteger();
     private volatile int maxBatchesInFlight;
     private volatile int failingBatchRequest;
+    private volatile Semaphore singleAnswers;
+    private final AtomicInteger singlePostsReceived = new AtomicInteger();
 
     public FakeGenbaServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
@@ -74,6 +78,17 @@ public final class FakeGenbaServer implements AutoCloseable {
         agentConfigEtag = etag;
         agentConfig = wire;
         return this;
+    }
+
+    /** Each single POST takes one of {@code answers} (waiting for it) before it is answered: a slow old server. */
+    public FakeGenbaServer holdSinglePosts(Semaphore answers) {
+        singleAnswers = answers;
+        return this;
+    }
+
+    /** Single POSTs received, answered or not yet. */
+    public int singlePostsReceived() {
+        return singlePostsReceived.get();
     }
 
     /** The {@code number}-th batch request (counting from 1) answers 503; the others behave normally. */
@@ -191,8 +206,30 @@ public final class FakeGenbaServer implements AutoCloseable {
         return Map.of("results", results);
     }
 
+    /**
+     * Like the old Window A server: a tag starting with GONE is answered 404 "no such tag" (the
+     * scan is refused, not the URL).
+     */
     private void single(HttpExchange exchange, byte[] body) throws IOException {
-        Map<String, Object> result = store(Json.parse(body));
+        singlePostsReceived.incrementAndGet();
+        Semaphore answers = singleAnswers;
+        try {
+            if (answers != null && !answers.tryAcquire(20, TimeUnit.SECONDS)) {
+                throw new IOException("held too long");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Object scan = Json.parse(body);
+        if (scan instanceof Map<?, ?> map && map.get("payload") instanceof Map<?, ?> payload
+                && payload.get("tag_id") instanceof String tag && tag.startsWith("GONE")) {
+            synchronized (this) {
+                arrivals.add(String.valueOf(map.get("scan_id")));
+            }
+            respond(exchange, 404, Map.of("error", "not_found", "message", "no such tag: " + tag));
+            return;
+        }
+        Map<String, Object> result = store(scan);
         if ("rejected".equals(result.get("status"))) {
             respond(exchange, 400, result);
         } else {
