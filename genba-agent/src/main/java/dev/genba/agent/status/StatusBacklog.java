@@ -5,11 +5,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * Status reports not yet taken by the server, oldest first, kept on disk so history has no gap
- * after an outage or a restart. Bounded: 10,000 reports is about a week at one a minute, and
- * a day even at the shortest interval (10 s); past that the oldest report goes.
+ * Status reports not yet taken by the server, kept on disk so history has no gap after an outage
+ * or a restart; a report leaves only once the server took it. Bounded: 10,000 reports is about a
+ * week at one a minute, and a day even at the shortest interval (10 s); past that the oldest goes.
  */
 public final class StatusBacklog {
     public static final int MAX_REPORTS = 10_000;
@@ -37,6 +38,17 @@ public final class StatusBacklog {
                 trim.executeUpdate();
             }
             return null;
+        });
+    }
+
+    /** The report taken last: the Pi's current state. */
+    public Optional<Stored> newest() {
+        return database.read(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT id, body FROM status_reports ORDER BY id DESC LIMIT 1");
+                 ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(new Stored(rows.getLong(1), rows.getString(2))) : Optional.empty();
+            }
         });
     }
 

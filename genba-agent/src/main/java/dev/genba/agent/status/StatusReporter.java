@@ -22,13 +22,14 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
  * Builds the status report (Pi health + the agent's own state) and sends it to
  * {@code POST /api/clients/status}. Reports taken while the server is away wait in the
- * {@link StatusBacklog} and go out oldest first, each with its own {@code sampled_at}.
+ * {@link StatusBacklog} and go out later, each with its own {@code sampled_at}.
  */
 public final class StatusReporter {
     private static final AgentLog LOG = AgentLog.of(StatusReporter.class);
@@ -113,15 +114,31 @@ public final class StatusReporter {
         return facts;
     }
 
-    /** Sends waiting reports oldest first; stops at the first one the server does not take now. */
+    /**
+     * Sends the newest waiting report, then the older ones oldest first; stops at the first one the
+     * server does not take now. The newest goes first because the fleet page shows the newest sample
+     * the server has: a day's back-fill takes several ticks, and sent oldest first it would show
+     * hours-old figures meanwhile. The server files an older sample into history only.
+     */
     public void sendBacklog() {
-        for (StatusBacklog.Stored report : backlog.oldest(SENDS_PER_TICK)) {
-            SendResult result = send(report.body());
-            if (result == SendResult.RETRY_LATER) {
+        Optional<StatusBacklog.Stored> newest = backlog.newest();
+        if (newest.isEmpty() || !sendStored(newest.get())) {
+            return;
+        }
+        for (StatusBacklog.Stored report : backlog.oldest(SENDS_PER_TICK - 1)) {
+            if (!sendStored(report)) {
                 return;
             }
-            backlog.remove(report.id());
         }
+    }
+
+    /** False when the server did not take the report now: it stays in the backlog for a later tick. */
+    private boolean sendStored(StatusBacklog.Stored report) {
+        if (send(report.body()) == SendResult.RETRY_LATER) {
+            return false;
+        }
+        backlog.remove(report.id());
+        return true;
     }
 
     public enum SendResult { TAKEN, REFUSED, RETRY_LATER }

@@ -85,18 +85,24 @@ class StatusReporterTest {
     }
 
     @Test
-    void reports_taken_while_the_server_is_away_are_sent_later_oldest_first_with_their_time() throws Exception {
+    void after_an_outage_the_current_report_goes_first_then_the_waiting_ones_oldest_first_with_their_time()
+            throws Exception {
         server.forceStatus(503);
         Instant first = Instant.parse("2026-11-23T01:00:00Z");
         Instant second = Instant.parse("2026-11-23T01:01:00Z");
+        Instant third = Instant.parse("2026-11-23T01:02:00Z");
         reporter(Clock.fixed(first, ZoneOffset.UTC)).tick();
         reporter(Clock.fixed(second, ZoneOffset.UTC)).tick();
-        assertThat(backlog.size()).isEqualTo(2);
+        reporter(Clock.fixed(third, ZoneOffset.UTC)).tick();
+        assertThat(server.statusReports()).isEmpty();
+        assertThat(backlog.size()).isEqualTo(3);
 
         server.forceStatus(0);
-        reporter(Clock.systemUTC()).sendBacklog();
+        Instant current = Instant.parse("2026-11-23T01:03:00Z");
+        reporter(Clock.fixed(current, ZoneOffset.UTC)).tick();
 
-        assertThat(server.statusReports()).extracting(ClientStatusReport::sampledAt).containsExactly(first, second);
+        assertThat(server.statusReports()).extracting(ClientStatusReport::sampledAt)
+                .containsExactly(current, first, second, third);
         assertThat(backlog.size()).isZero();
     }
 
