@@ -9,13 +9,16 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 
 /**
  * Reads the Pi's health the way the seed's status agent did: CPU from two {@code /proc/stat}
- * samples 0.5 s apart, memory from {@code /proc/meminfo}, disk of {@code /}, temperature from
- * {@code thermal_zone0} when present. {@code root} is "/" except in tests.
+ * samples 0.5 s apart, memory from {@code /proc/meminfo}, disk of {@code /} as {@code df} shows
+ * it, temperature from {@code thermal_zone0} when present, the IP address of the default route's
+ * interface ({@code /proc/net/route}). {@code root} is "/" except in tests.
  */
 public final class SystemSampler {
     private static final long CPU_SAMPLE_GAP_MS = 500;
@@ -80,11 +83,19 @@ public final class SystemSampler {
     private Double diskUsage() {
         try {
             FileStore store = Files.getFileStore(root);
-            long total = store.getTotalSpace();
-            return total == 0 ? null : percent(1 - (double) store.getUsableSpace() / total);
+            return diskUsage(store.getTotalSpace(), store.getUnallocatedSpace(), store.getUsableSpace());
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * Use% as {@code df} computes it: the blocks reserved for root count neither as used nor as
+     * available, so a full disk for the agent (nothing available) reads 100 %.
+     */
+    static Double diskUsage(long totalBytes, long freeBytes, long availableBytes) {
+        long used = totalBytes - freeBytes;
+        return used + availableBytes <= 0 ? null : percent((double) used / (used + availableBytes));
     }
 
     private Double temperature() {
@@ -129,23 +140,71 @@ public final class SystemSampler {
         }
     }
 
-    /** The first IPv4 address of an interface that is up and not loopback (the Pi's LAN address). */
-    private static String ipAddress() {
+    /**
+     * The IPv4 address of the default route's interface: the Pi's LAN address even when docker0,
+     * wg0 or usb0 came up after wlan0 (the JDK lists the newest interface first). Without a default
+     * route (an isolated network), the first IPv4 address of any interface that is up.
+     */
+    private String ipAddress() {
+        List<String> defaultRoutes;
         try {
+            defaultRoutes = defaultRouteInterfaces(Files.readAllLines(root.resolve("proc/net/route")));
+        } catch (IOException | RuntimeException e) {
+            defaultRoutes = List.of();
+        }
+        try {
+            List<Interface> interfaces = new ArrayList<>();
             for (NetworkInterface network : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                if (!network.isUp() || network.isLoopback()) {
-                    continue;
-                }
+                List<String> addresses = new ArrayList<>();
                 for (InetAddress address : Collections.list(network.getInetAddresses())) {
                     if (address instanceof Inet4Address) {
-                        return address.getHostAddress();
+                        addresses.add(address.getHostAddress());
                     }
                 }
+                interfaces.add(new Interface(network.getName(), network.isUp() && !network.isLoopback(), addresses));
             }
+            return ipAddress(defaultRoutes, interfaces);
         } catch (SocketException e) {
             return null;
         }
+    }
+
+    /** A network interface as the address choice sees it; {@code usable} is up and not loopback. */
+    record Interface(String name, boolean usable, List<String> ipv4Addresses) {
+    }
+
+    static String ipAddress(List<String> defaultRouteInterfaces, List<Interface> interfaces) {
+        for (String name : defaultRouteInterfaces) {
+            for (Interface candidate : interfaces) {
+                if (candidate.name().equals(name) && candidate.usable() && !candidate.ipv4Addresses().isEmpty()) {
+                    return candidate.ipv4Addresses().get(0);
+                }
+            }
+        }
+        for (Interface candidate : interfaces) {
+            if (candidate.usable() && !candidate.ipv4Addresses().isEmpty()) {
+                return candidate.ipv4Addresses().get(0);
+            }
+        }
         return null;
+    }
+
+    /**
+     * The interfaces of the IPv4 default routes in {@code /proc/net/route} (destination 00000000),
+     * lowest metric first, as the kernel prefers them.
+     */
+    static List<String> defaultRouteInterfaces(List<String> routeLines) {
+        record Route(String iface, long metric) {
+        }
+        List<Route> defaults = new ArrayList<>();
+        for (String line : routeLines) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length > 6 && fields[1].equals("00000000")) {
+                defaults.add(new Route(fields[0], Long.parseLong(fields[6])));
+            }
+        }
+        defaults.sort(Comparator.comparingLong(Route::metric));
+        return defaults.stream().map(Route::iface).toList();
     }
 
     private static double percent(double fraction) {

@@ -1,10 +1,15 @@
 package dev.genba.agent.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.net.Inet4Address;
+import java.net.NetworkInterface;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,5 +52,79 @@ class SystemSamplerTest {
         write("proc/stat", "cpu  1 0 1 8 0 0 0 0 0 0\n");
 
         assertThat(new SystemSampler(root).sample().temperature()).isNull();
+    }
+
+    /** /proc/net/route of a Pi on Wi-Fi with Docker and WireGuard up (Destination, Gateway and Mask in hex). */
+    private static final String ROUTES = """
+            Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
+            wlan0\t00000000\t010AA8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0
+            docker0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0
+            wg0\t0000080A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0
+            wlan0\t000AA8C0\t00000000\t0001\t0\t0\t600\t00FFFFFF\t0\t0\t0
+            """;
+
+    /** As the JDK lists them on Linux: the interface created last first. */
+    private static final List<SystemSampler.Interface> INTERFACES = List.of(
+            new SystemSampler.Interface("docker0", true, List.of("172.17.0.1")),
+            new SystemSampler.Interface("wg0", true, List.of("10.8.0.2")),
+            new SystemSampler.Interface("wlan0", true, List.of("192.168.10.21")),
+            new SystemSampler.Interface("lo", false, List.of("127.0.0.1")));
+
+    @Test
+    void the_ip_address_is_the_default_route_s_interface_s_even_when_newer_interfaces_are_listed_first() {
+        List<String> defaultRoutes = SystemSampler.defaultRouteInterfaces(ROUTES.lines().toList());
+
+        assertThat(defaultRoutes).containsExactly("wlan0");
+        assertThat(SystemSampler.ipAddress(defaultRoutes, INTERFACES)).isEqualTo("192.168.10.21");
+    }
+
+    @Test
+    void of_two_default_routes_the_one_with_the_lowest_metric_wins() {
+        String routes = ROUTES + "eth0\t00000000\t010AA8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n";
+
+        assertThat(SystemSampler.defaultRouteInterfaces(routes.lines().toList())).containsExactly("eth0", "wlan0");
+    }
+
+    @Test
+    void without_a_usable_default_route_the_first_interface_that_is_up_gives_the_ip_address() {
+        List<String> closedLan = ROUTES.lines().filter(line -> !line.contains("\t00000000\t")).toList();
+
+        assertThat(SystemSampler.defaultRouteInterfaces(closedLan)).isEmpty();
+        assertThat(SystemSampler.ipAddress(List.of(), INTERFACES)).isEqualTo("172.17.0.1");
+        assertThat(SystemSampler.ipAddress(List.of("wlan0"), List.of(
+                new SystemSampler.Interface("docker0", true, List.of("172.17.0.1")),
+                new SystemSampler.Interface("wlan0", false, List.of("192.168.10.21"))))).isEqualTo("172.17.0.1");
+        assertThat(SystemSampler.ipAddress(List.of(), List.of(INTERFACES.get(3)))).isNull();
+    }
+
+    @Test
+    void on_this_machine_the_address_follows_the_route_table_under_the_sampler_s_root() throws Exception {
+        // The interface the JDK lists last: the one the old "first interface" rule would not pick.
+        NetworkInterface last = null;
+        for (NetworkInterface network : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (network.isUp() && !network.isLoopback()
+                    && Collections.list(network.getInetAddresses()).stream().anyMatch(Inet4Address.class::isInstance)) {
+                last = network;
+            }
+        }
+        assumeTrue(last != null, "this machine has no IPv4 interface besides loopback");
+        String expected = Collections.list(last.getInetAddresses()).stream()
+                .filter(Inet4Address.class::isInstance).findFirst().orElseThrow().getHostAddress();
+        write("proc/stat", "cpu  1 0 1 8 0 0 0 0 0 0\n");
+        write("proc/net/route", ROUTES.replace("wlan0", last.getName()));
+
+        assertThat(new SystemSampler(root).sample().ipAddress()).isEqualTo(expected);
+    }
+
+    @Test
+    void disk_usage_agrees_with_df_the_blocks_reserved_for_root_count_as_neither_used_nor_available() {
+        // df / on a 32 GB card: 30358348 1K-blocks, 6089864 used, 22970608 available, Use% 21%
+        long total = 30_358_348L * 1024;
+        long free = (30_358_348L - 6_089_864L) * 1024;
+        long available = 22_970_608L * 1024;
+
+        assertThat(SystemSampler.diskUsage(total, free, available)).isEqualTo(21.0);
+        assertThat(SystemSampler.diskUsage(total, free - available, 0)).as("full for the agent").isEqualTo(100.0);
+        assertThat(SystemSampler.diskUsage(0, 0, 0)).as("a file system without blocks").isNull();
     }
 }
