@@ -42,10 +42,12 @@ final class ReportCommand implements Callable<Integer> {
                 spec.commandLine().getErr()::println)) {
             // The running agent keeps latency in outbox.db too, so this report shows the same 24 hours.
             LatencyStore latency = new LatencyStore(database);
+            // No logs_dropped: only the running agent counts them, in memory, and this report becomes the
+            // fleet page's latest until its next one; absent reads "unknown" there, 0 would hide its count.
             reporter = new StatusReporter(settings, new SystemSampler(Path.of("/")),
                     new OutboxStore(database, file.outboxMaxRows()), new StatusBacklog(database, StatusBacklog.MAX_REPORTS),
                     destination -> latency.summaryOf(destination, destination.endpoint(settings.current()),
-                            Clock.systemUTC().instant()), () -> 0,
+                            Clock.systemUTC().instant()), () -> null,
                     new AgentHttp(file.clientKey(), AgentVersion.current()), contact, Clock.systemUTC(),
                     AgentVersion.current());
             report = Json.write(reporter.sample().toJson());

@@ -24,7 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Builds the status report (Pi health + the agent's own state) and sends it to
@@ -40,14 +40,15 @@ public final class StatusReporter {
     private final OutboxStore outbox;
     private final StatusBacklog backlog;
     private final Function<Destination, LatencyTracker.Summary> latency;
-    private final LongSupplier logsDropped;
+    /** Gives null where the count is unknown: only the running agent counts the log lines it dropped. */
+    private final Supplier<Long> logsDropped;
     private final AgentHttp http;
     private final ServerContact contact;
     private final Clock clock;
     private final String agentVersion;
 
     public StatusReporter(LiveSettings settings, SystemSampler sampler, OutboxStore outbox, StatusBacklog backlog,
-                          Function<Destination, LatencyTracker.Summary> latency, LongSupplier logsDropped,
+                          Function<Destination, LatencyTracker.Summary> latency, Supplier<Long> logsDropped,
                           AgentHttp http, ServerContact contact, Clock clock, String agentVersion) {
         this.settings = settings;
         this.sampler = sampler;
@@ -98,7 +99,7 @@ public final class StatusReporter {
         return new ClientStatusReport(settings.file().clientId(), system.hostname(), system.ipAddress(),
                 system.cpuUsage(), system.memoryUsage(), system.diskUsage(), system.temperature(),
                 system.uptimeSeconds(), system.lastBoot(), now.truncatedTo(ChronoUnit.MILLIS), agentVersion,
-                current.configVersion(), logsDropped.getAsLong(), outboxFacts, latencies.isEmpty() ? null : latencies);
+                current.configVersion(), logsDropped.get(), outboxFacts, latencies.isEmpty() ? null : latencies);
     }
 
     private static Map<String, Object> outboxFacts(DestinationStats stats, Instant now) {

@@ -57,7 +57,7 @@ class StatusReporterTest {
         LatencyTracker latency = new LatencyTracker(Destination.PRIMARY, new LatencyStore(database), clock);
         latency.record(12);
         return new StatusReporter(new LiveSettings(file, Optional.empty()), new SystemSampler(Path.of("/")), outbox,
-                backlog, destination -> destination == Destination.PRIMARY ? latency.summary() : null, () -> 3,
+                backlog, destination -> destination == Destination.PRIMARY ? latency.summary() : null, () -> 3L,
                 new AgentHttp("test-key-0001", "test"), new ServerContact(clock), clock, "9.9.9");
     }
 
