@@ -80,8 +80,26 @@ public final class AgentLog {
         log(Level.ERROR, message, thrown);
     }
 
+    /**
+     * A warning that is printed but never shipped: for trouble with shipping itself, where shipping
+     * the warning would feed the buffer lines about failing to empty it.
+     */
+    void warnUnshipped(String message) {
+        print(output, Level.WARN, message, null);
+    }
+
     void log(Level level, String message, Throwable thrown) {
         Output current = output;
+        print(current, level, message, thrown);
+        if (level != Level.INFO && current.shipping() != null) {
+            String shipped = thrown == null ? message : message + " (" + thrown + ")";
+            current.shipping().add(new LogBatch.Entry(level == Level.ERROR ? "error" : "warn", LogText.clip(shipped),
+                    Map.of("source", "genba-agent", "logger", logger), Instant.ofEpochMilli(System.currentTimeMillis()),
+                    null));
+        }
+    }
+
+    private void print(Output current, Level level, String message, Throwable thrown) {
         if (level.compareTo(current.threshold()) >= 0) {
             StringBuilder line = new StringBuilder(level.name()).append(' ').append(source).append(": ")
                     .append(message).append('\n');
@@ -92,12 +110,6 @@ public final class AgentLog {
             }
             // One print per event, so lines from two threads do not interleave.
             current.console().print(line);
-        }
-        if (level != Level.INFO && current.shipping() != null) {
-            String shipped = thrown == null ? message : message + " (" + thrown + ")";
-            current.shipping().add(new LogBatch.Entry(level == Level.ERROR ? "error" : "warn", LogText.clip(shipped),
-                    Map.of("source", "genba-agent", "logger", logger), Instant.ofEpochMilli(System.currentTimeMillis()),
-                    null));
         }
     }
 }

@@ -35,15 +35,22 @@ public final class LogInbox {
         });
     }
 
-    public List<Stored> oldest(int limit) {
+    /** The oldest lines, up to {@code limit} and, past the first, up to about {@code maxCharacters} of stored JSON. */
+    public List<Stored> oldest(int limit, long maxCharacters) {
         return database.read(connection -> {
             List<Stored> lines = new ArrayList<>();
+            long characters = 0;
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT id, line FROM log_inbox ORDER BY id LIMIT ?")) {
                 select.setInt(1, limit);
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
-                        lines.add(new Stored(rows.getLong(1), entry((Map<?, ?>) Json.parse(rows.getString(2)))));
+                        String line = rows.getString(2);
+                        characters += line.length();
+                        if (characters > maxCharacters && !lines.isEmpty()) {
+                            break;
+                        }
+                        lines.add(new Stored(rows.getLong(1), entry((Map<?, ?>) Json.parse(line))));
                     }
                 }
             }

@@ -6,18 +6,26 @@ import dev.genba.agent.http.NoAnswer;
 import dev.genba.protocol.Json;
 import dev.genba.protocol.LogBatch;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntSupplier;
 
 /**
- * Ships log lines to {@code POST /api/clients/logs} in batches of up to 1000: first the lines other
- * commands left in the {@link LogInbox}, then the {@link LogBuffer}. Once the server has a batch
- * with journal lines, their cursor is saved. Its own failures go to stderr only: logging them
- * through the buffer would feed the buffer with lines about failing to empty it.
+ * Ships log lines to {@code POST /api/clients/logs} in batches of up to 1000 lines and
+ * {@link BatchSize#MAX_BYTES}: first the lines other commands left in the {@link LogInbox}, then the
+ * {@link LogBuffer}. Lines the server refuses for good are counted as dropped. Once the server has
+ * taken (or refused) the journal lines of a batch, their cursor is saved. Its own failures go to
+ * stderr only: logging them through the buffer would feed the buffer with lines about failing to
+ * empty it.
  */
 public final class LogShipper {
     private static final AgentLog LOG = AgentLog.of(LogShipper.class);
     private enum Sent { TAKEN, REFUSED, PAUSED }
+
+    /** How many leading lines of a batch are done with, and how many of those the server refused. */
+    private record Delivered(int handled, int refused) {
+    }
 
     private final LogBuffer buffer;
     private final LogInbox inbox;
@@ -27,6 +35,8 @@ public final class LogShipper {
     private final String clientId;
     private final IntSupplier timeoutMs;
     private String lastProblem;
+    private int refusedThisFlush;
+    private String lastRefusal;
 
     public LogShipper(LogBuffer buffer, LogInbox inbox, JournalCursor journalCursor, AgentHttp http, String serverUrl,
                       String clientId, IntSupplier timeoutMs) {
@@ -41,36 +51,106 @@ public final class LogShipper {
 
     /** Sends until both are empty or the server does not take a batch. */
     public void flush() {
-        for (List<LogInbox.Stored> stored = inbox.oldest(LogBatch.MAX_LINES); !stored.isEmpty();
-             stored = inbox.oldest(LogBatch.MAX_LINES)) {
-            if (send(stored.stream().map(LogInbox.Stored::entry).toList()) == Sent.PAUSED) {
-                return;
+        flush(timeoutMs);
+    }
+
+    private void flush(IntSupplier requestTimeoutMs) {
+        refusedThisFlush = 0;
+        try {
+            if (flushInbox(requestTimeoutMs)) {
+                flushBuffer(requestTimeoutMs);
             }
-            inbox.removeThrough(stored.get(stored.size() - 1).id());
-        }
-        for (LogBuffer.Taken taken = buffer.take(LogBatch.MAX_LINES); !taken.entries().isEmpty();
-             taken = buffer.take(LogBatch.MAX_LINES)) {
-            if (send(taken.entries()) == Sent.PAUSED) {
-                return;
-            }
-            buffer.removeThrough(taken.lastSequence());
-            if (taken.journalCursor() != null) {
-                journalCursor.save(taken.journalCursor());
+        } finally {
+            if (refusedThisFlush > 0) {
+                // Printed, not shipped: the next batch would carry it, and if the server refuses
+                // every batch, each refusal would add a line to refuse.
+                LOG.warnUnshipped("dropped " + (refusedThisFlush == 1 ? "1 log line" : refusedThisFlush + " log lines")
+                        + " the server refused for good (last: " + lastRefusal + "); counted in logs_dropped");
             }
         }
     }
 
-    private Sent send(List<LogBatch.Entry> entries) {
-        byte[] body = Json.writeBytes(new LogBatch(clientId, entries).toJson());
+    /** False when the server did not take a batch: shipping pauses until the next flush. */
+    private boolean flushInbox(IntSupplier requestTimeoutMs) {
+        for (List<LogInbox.Stored> stored = inbox.oldest(LogBatch.MAX_LINES, BatchSize.MAX_BYTES); !stored.isEmpty();
+             stored = inbox.oldest(LogBatch.MAX_LINES, BatchSize.MAX_BYTES)) {
+            List<LogBatch.Entry> entries = stored.stream().map(LogInbox.Stored::entry).toList();
+            int batch = BatchSize.fitting(clientId, entries);
+            Delivered delivered = deliver(entries.subList(0, batch), requestTimeoutMs);
+            if (delivered.handled() > 0) {
+                inbox.removeThrough(stored.get(delivered.handled() - 1).id());
+                buffer.countRefused(delivered.refused());
+            }
+            if (delivered.handled() < batch) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void flushBuffer(IntSupplier requestTimeoutMs) {
+        for (LogBuffer.Taken taken = buffer.take(LogBatch.MAX_LINES); !taken.entries().isEmpty();
+             taken = buffer.take(LogBatch.MAX_LINES)) {
+            List<LogBatch.Entry> entries = taken.entries();
+            int batch = BatchSize.fitting(clientId, entries);
+            Delivered delivered = deliver(entries.subList(0, batch), requestTimeoutMs);
+            buffer.settle(taken, delivered.handled(), delivered.refused());
+            String cursor = taken.journalCursorOfFirst(delivered.handled());
+            if (cursor != null) {
+                journalCursor.save(cursor);
+            }
+            if (delivered.handled() < batch) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Sends {@code entries}; a batch the server refuses for good is sent again in halves until the
+     * refused lines are found, so one bad line does not take the others with it. The server stores
+     * nothing of a batch it refuses, so no line is stored twice.
+     */
+    private Delivered deliver(List<LogBatch.Entry> entries, IntSupplier requestTimeoutMs) {
+        Sent sent = send(entries, requestTimeoutMs.getAsInt());
+        if (sent == Sent.TAKEN) {
+            return new Delivered(entries.size(), 0);
+        }
+        if (sent == Sent.PAUSED) {
+            return new Delivered(0, 0);
+        }
+        if (entries.size() == 1) {
+            refusedThisFlush++;
+            return new Delivered(1, 1);
+        }
+        int half = entries.size() / 2;
+        Delivered first = deliver(entries.subList(0, half), requestTimeoutMs);
+        if (first.handled() < half) {
+            return first;
+        }
+        Delivered second = deliver(entries.subList(half, entries.size()), requestTimeoutMs);
+        return new Delivered(half + second.handled(), first.refused() + second.refused());
+    }
+
+    private Sent send(List<LogBatch.Entry> entries, int requestTimeoutMs) {
+        if (requestTimeoutMs <= 0) {
+            return Sent.PAUSED;
+        }
+        Map<String, Object> batch = new LogBatch(clientId, entries).toJson();
         try {
-            HttpAnswer answer = http.postJson(url, body, timeoutMs.getAsInt());
+            // Written straight to the connection: a batch is never held encoded in memory.
+            HttpAnswer answer = http.startPost(url, BatchSize.of(batch), requestTimeoutMs, out -> {
+                try {
+                    Json.writeTo(out, batch);
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
+                }
+            }).answer();
             if (answer.ok()) {
                 lastProblem = null;
                 return Sent.TAKEN;
             }
             if (answer.status() == 400 || answer.status() == 413 || answer.status() == 422) {
-                complain("the server refused " + entries.size() + " log lines for good (HTTP "
-                        + answer.status() + ": " + answer.errorSummary() + "); they are dropped");
+                lastRefusal = "HTTP " + answer.status() + ": " + answer.errorSummary();
                 return Sent.REFUSED;
             }
             complain("log shipping paused, " + answer.describe(url));
