@@ -107,6 +107,13 @@ public final class GenbaAgent implements AutoCloseable {
         delivery.start();
         started.push(delivery);
 
+        JournalCursor journalCursor = new JournalCursor(database);
+        LogShipper shipper = new LogShipper(logs, new LogInbox(database), journalCursor, http, file.serverUrl(),
+                file.clientId(), () -> settings.current().timeoutMs());
+        // Run after the periodic jobs stop and before the outbox closes: the warnings of the last
+        // seconds are shipped, briefly, once the scans' own stop is done.
+        started.push(() -> shipper.flushWithin(LogShipper.STOP_BUDGET));
+
         // One thread for the periodic jobs: they run seconds to minutes apart, and every thread costs RSS.
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "agent-jobs");
@@ -128,9 +135,6 @@ public final class GenbaAgent implements AutoCloseable {
         StatusReporter status = new StatusReporter(settings, new SystemSampler(systemRoot), outbox, backlog,
                 destination -> delivery.latency(destination).summaryFor(destination.endpoint(settings.current())),
                 logs::dropped, http, contact, clock, version);
-        JournalCursor journalCursor = new JournalCursor(database);
-        LogShipper shipper = new LogShipper(logs, new LogInbox(database), journalCursor, http, file.serverUrl(),
-                file.clientId(), () -> settings.current().timeoutMs());
         new PeriodicJob("config poll", poller::poll,
                 () -> settings.current().configPollIntervalS() * 1000L, scheduler).start(0);
         new PeriodicJob("status report", status::tick,

@@ -66,4 +66,24 @@ class GenbaAgentTest {
             assertThat(genba.logLines().get(0).message()).isEqualTo("scanner app crashed");
         }
     }
+
+    @Test
+    void a_clean_stop_ships_the_log_lines_still_waiting() throws Exception {
+        try (FakeGenbaServer genba = new FakeGenbaServer()) {
+            // no periodic flush after the first one: only the stop can ship the second line
+            AgentFileConfig file = TestConfig.load(TestConfig.write(directory, genba.url(),
+                    "\"log_flush_interval_s\": 3600"));
+            LogBuffer logs = new LogBuffer(100);
+            logs.add(new LogBatch.Entry("error", "scanner app crashed", Map.of(), Instant.now(), null));
+
+            try (GenbaAgent agent = GenbaAgent.start(file, logs, Clock.systemUTC())) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> !genba.logLines().isEmpty());
+                logs.add(new LogBatch.Entry("warn", "stopping with the scanner still offline", Map.of(), Instant.now(),
+                        null));
+            }
+
+            assertThat(genba.logLines()).extracting(LogBatch.Entry::message)
+                    .containsExactly("scanner app crashed", "stopping with the scanner still offline");
+        }
+    }
 }

@@ -7,8 +7,11 @@ import dev.genba.protocol.Json;
 import dev.genba.protocol.LogBatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
 
 /**
@@ -21,6 +24,11 @@ import java.util.function.IntSupplier;
  */
 public final class LogShipper {
     private static final AgentLog LOG = AgentLog.of(LogShipper.class);
+    /**
+     * How long a stopping agent tries to ship what is left: short, as systemd allows the whole
+     * stop 30 s and the scans' own stop comes first.
+     */
+    public static final Duration STOP_BUDGET = Duration.ofSeconds(2);
     private enum Sent { TAKEN, REFUSED, PAUSED }
 
     /** How many leading lines of a batch are done with, and how many of those the server refused. */
@@ -34,6 +42,8 @@ public final class LogShipper {
     private final String url;
     private final String clientId;
     private final IntSupplier timeoutMs;
+    // The periodic flush and the one of a stopping agent must not send the same lines twice.
+    private final ReentrantLock flushing = new ReentrantLock();
     private String lastProblem;
     private int refusedThisFlush;
     private String lastRefusal;
@@ -51,7 +61,30 @@ public final class LogShipper {
 
     /** Sends until both are empty or the server does not take a batch. */
     public void flush() {
-        flush(timeoutMs);
+        flushing.lock();
+        try {
+            flush(timeoutMs);
+        } finally {
+            flushing.unlock();
+        }
+    }
+
+    /**
+     * As {@link #flush()}, for a stopping agent: gives up once {@code budget} has passed (a request
+     * under way may take up to twice its timeout: to connect, then to be answered), and does
+     * nothing when a flush already running does not end within it.
+     */
+    public void flushWithin(Duration budget) throws InterruptedException {
+        long deadline = System.nanoTime() + budget.toNanos();
+        if (!flushing.tryLock(budget.toNanos(), TimeUnit.NANOSECONDS)) {
+            return;
+        }
+        try {
+            flush(() -> (int) Math.min(timeoutMs.getAsInt(),
+                    TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        } finally {
+            flushing.unlock();
+        }
     }
 
     private void flush(IntSupplier requestTimeoutMs) {
