@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.logging.Logger;
 
 /**
@@ -150,6 +151,13 @@ public final class JournalTail implements AutoCloseable {
 
     private static LogBatch.Entry toEntry(Map<?, ?> fields) {
         String message = text(fields.get("MESSAGE"));
+        if (message == null && fields.containsKey("MESSAGE")) {
+            // `-o json` gives a field over 4096 bytes as null. Not asked for in full with --all: one
+            // line could then be as large as the journal lets a unit write, read whole into a 24 MB heap.
+            message = "(a message over 4096 bytes, which journalctl -o json leaves out; read it on this Pi with"
+                    + " journalctl -u " + Objects.requireNonNullElse(text(fields.get("_SYSTEMD_UNIT")), "UNIT")
+                    + " -p warning)";
+        }
         if (message == null) {
             return null;
         }

@@ -140,6 +140,18 @@ class JournalTailTest {
     }
 
     @Test
+    void a_message_too_long_for_journalctl_s_json_is_shipped_as_a_pointer_to_it_not_skipped() {
+        // journalctl -o json gives a field over 4096 bytes as null
+        LogBatch.Entry entry = JournalTail.toEntry("""
+                {"__CURSOR":"s=1;i=9","PRIORITY":"3","MESSAGE":null,"_SYSTEMD_UNIT":"scanner.service",                "__REALTIME_TIMESTAMP":"1764000000000000"}""");
+
+        assertThat(entry).isNotNull();
+        assertThat(entry.level()).isEqualTo("error");
+        assertThat(entry.message()).contains("over 4096 bytes", "journalctl -u scanner.service -p warning");
+        assertThat(entry.context()).containsEntry("unit", "scanner.service");
+    }
+
+    @Test
     void journalctl_is_found_on_the_path_first() throws Exception {
         assertThat(JournalTail.findJournalctl("/nonexistent:" + directory)).isEqualTo(journalctl);
     }
