@@ -69,6 +69,12 @@ final class DeliveryWorker implements Runnable {
     private long strandedUpToId = -1;
     private long strandedCheckedAtMs;
     private long errorRecordedAtMs;
+    /**
+     * The newest scan held as refused with nothing after it to tell whether only it is refused, and
+     * the settings then: it is not sent again until a scan after it is waiting. -1 when none is.
+     */
+    private long undecidedThroughId = -1;
+    private AgentSettings undecidedUnder;
 
     /**
      * @param primaryFailing for the mirror: true while the primary fails, so the mirror does not
@@ -173,9 +179,12 @@ final class DeliveryWorker implements Runnable {
         latency.endpoint(endpoint);
         boolean waitForPrimary = destination == Destination.MIRROR && !primaryFailing.getAsBoolean();
         List<OutboxEntry> batch = outbox.nextBatch(destination, batchLimit(endpoint), MAX_BATCH_BYTES, waitForPrimary);
-        if (batch.isEmpty()) {
+        if (batch.isEmpty()
+                || undecidedUnder == current && batch.get(batch.size() - 1).id() <= undecidedThroughId) {
             return IDLE_POLL_MS;
         }
+        undecidedThroughId = -1;
+        undecidedUnder = null;
         nothingToSend = false;
         DeliveryOutcome settling = null;
         while (true) {
@@ -191,6 +200,18 @@ final class DeliveryWorker implements Runnable {
                 settle(endpoint, outcome);
                 noteFailure(endpoint, outcome.failure());
                 return backoff.nextDelayMs(current.maxAttempts(), current.backoffMs(), maxBackoffMs);
+            }
+            if (!outcome.undecided().isEmpty()) {
+                settle(endpoint, outcome);
+                noteUndecided(endpoint, outcome);
+                if (next.isEmpty()) {
+                    // nothing after them yet: wait for the next scan (new scans end the wait)
+                    undecidedThroughId = outcome.undecided().get(outcome.undecided().size() - 1);
+                    undecidedUnder = current;
+                    nothingToSend = true;
+                    return IDLE_POLL_MS;
+                }
+                return 0; // again from the first of them, now with the scans after them
             }
             noteSuccess(endpoint);
             if (next.isEmpty()) {
@@ -325,6 +346,25 @@ final class DeliveryWorker implements Runnable {
         if (changed || now - errorRecordedAtMs >= ERROR_REFRESH_MS) {
             outbox.recordError(destination, endpoint, error, clock.instant());
             errorRecordedAtMs = now;
+            errorMayBeRecorded = true;
+        }
+    }
+
+    /**
+     * Scans refused as if the endpoint were misconfigured, with no later scan accepted yet: not a
+     * failure (no backoff, and the mirror still waits for the primary), but `status` says why they wait.
+     */
+    private void noteUndecided(String endpoint, DeliveryOutcome outcome) {
+        if (!outcome.delivered().isEmpty()) {
+            noteSuccess(endpoint);
+        }
+        String reason = outcome.undecided().size() + " scan(s) refused, kept until a later scan shows whether the"
+                + " endpoint refuses only them: " + outcome.undecidedReason();
+        if (!reason.equals(lastError)) {
+            lastError = reason;
+            LOG.info(destination.key() + " delivery: " + reason);
+            outbox.recordError(destination, endpoint, reason, clock.instant());
+            errorRecordedAtMs = monotonicMs();
             errorMayBeRecorded = true;
         }
     }

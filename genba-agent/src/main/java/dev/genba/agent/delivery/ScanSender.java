@@ -31,6 +31,11 @@ final class ScanSender {
     private static final byte[] BATCH_START = "{\"scans\":[".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] BATCH_END = "]}".getBytes(StandardCharsets.US_ASCII);
     static final long BATCH_ROUTE_RECHECK_MS = 10 * 60_000;
+    /**
+     * Refusals in a row (401, 403, 404, 405, redirects; no scan accepted between them) taken as the
+     * endpoint refusing everything — a wrong address or key — rather than as that many refused scans.
+     */
+    static final int MAX_REFUSED_IN_A_ROW = 20;
     /** For a batch refused as a whole and then sent scan by scan: its attempt was already counted. */
     private static final Consumer<List<OutboxEntry>> ALREADY_ATTEMPTED = entries -> { };
 
@@ -38,6 +43,8 @@ final class ScanSender {
     private final LongSupplier monotonicMs;
     /** Endpoints whose batch URL was answered "no such route", and when (monotonic ms). */
     private final Map<String, Long> noBatchRouteSince = new ConcurrentHashMap<>();
+    /** Endpoints whose batch URL took a batch since this agent started. */
+    private final Set<String> batchRouteConfirmed = ConcurrentHashMap.newKeySet();
 
     ScanSender(AgentHttp http) {
         this(http, () -> System.nanoTime() / 1_000_000);
@@ -49,12 +56,13 @@ final class ScanSender {
     }
 
     /**
-     * True for an endpoint that gets one POST per scan (or did until its batch URL is tried again):
-     * the caller sends it small batches, each settled at once, so that a restart sends again only a
-     * few scans the server may already have — an old server may not know a scan_id it has seen.
+     * True for an endpoint that gets one POST per scan, or may (its batch URL has not taken a batch
+     * since this agent started): the caller sends it small batches, each settled at once, so that a
+     * restart sends again only a few scans the server may already have — an old server may not know
+     * a scan_id it has seen.
      */
     boolean oneByOne(String endpoint) {
-        return batchUrl(endpoint) == null || noBatchRouteSince.containsKey(endpoint);
+        return batchUrl(endpoint) == null || !batchRouteConfirmed.contains(endpoint);
     }
 
     /** A batch on its way to the server; {@link #outcome()} waits for the answer. */
@@ -78,7 +86,13 @@ final class ScanSender {
             DeliveryOutcome outcome = deliverOneByOne(endpoint, batch, timeoutMs, latency, attempting);
             return () -> outcome;
         }
-        attempting.accept(batch);
+        // An endpoint whose batch URL is not known to work may be an old server that answers it
+        // "no such route": its scans are counted as attempted only once it is known how they went out.
+        boolean confirmed = batchRouteConfirmed.contains(endpoint);
+        if (confirmed) {
+            attempting.accept(batch);
+        }
+        Consumer<List<OutboxEntry>> notYetAttempted = confirmed ? ALREADY_ATTEMPTED : attempting;
         AgentHttp.PendingAnswer pending;
         try {
             // The server stores the whole batch before answering: give it time per scan on top of
@@ -86,24 +100,29 @@ final class ScanSender {
             pending = http.startPost(batchUrl, batchLength(batch), timeoutMs + 10 * batch.size(),
                     out -> writeBatch(batch, out));
         } catch (IOException e) {
+            notYetAttempted.accept(batch);
             DeliveryOutcome outcome = failure(NoAnswer.describe(batchUrl, e));
             return () -> outcome;
         }
-        return () -> batchOutcome(endpoint, batchUrl, batch, pending, timeoutMs, latency);
+        return () -> batchOutcome(endpoint, batchUrl, batch, pending, timeoutMs, latency, notYetAttempted);
     }
 
     private DeliveryOutcome batchOutcome(String endpoint, String batchUrl, List<OutboxEntry> batch,
-                                         AgentHttp.PendingAnswer pending, int timeoutMs, LatencyTracker latency) {
+                                         AgentHttp.PendingAnswer pending, int timeoutMs, LatencyTracker latency,
+                                         Consumer<List<OutboxEntry>> notYetAttempted) {
         HttpAnswer answer;
         try {
             answer = pending.answer();
         } catch (IOException e) {
+            notYetAttempted.accept(batch);
             return failure(NoAnswer.describe(batchUrl, e));
         }
         if (NO_BATCH_ROUTE.contains(answer.status())) {
+            batchRouteConfirmed.remove(endpoint);
             noBatchRouteSince.put(endpoint, monotonicMs.getAsLong());
-            return deliverOneByOne(endpoint, batch, timeoutMs, latency, ALREADY_ATTEMPTED);
+            return deliverOneByOne(endpoint, batch, timeoutMs, latency, notYetAttempted);
         }
+        notYetAttempted.accept(batch);
         if (ServerAnswers.transientStatus(answer.status())) {
             return failure(answer.describe(batchUrl));
         }
@@ -112,6 +131,7 @@ final class ScanSender {
             // finds out which scans it refuses, so only those are dead-lettered.
             return deliverOneByOne(endpoint, batch, timeoutMs, latency, ALREADY_ATTEMPTED);
         }
+        batchRouteConfirmed.add(endpoint);
         noBatchRouteSince.remove(endpoint);
         latency.record(answer.elapsedMs());
         return readBatchResults(batchUrl, batch, answer);
@@ -181,16 +201,17 @@ final class ScanSender {
     /**
      * One POST per scan, in order. Stops at the first scan that could not be delivered, so the
      * destination stays in FIFO order. A scan refused as if the endpoint were misconfigured (401,
-     * 403, 404, 405, a redirect) is held while the next scan is tried: when the endpoint takes
-     * that one, the refusal was about the held scan, which goes to the dead letters; when it
-     * refuses that one too, it refuses everything, and both stay for a retry (a wrong URL or key
-     * must not turn every scan into a dead letter).
+     * 403, 404, 405, a redirect) is held while the scans after it are tried: once the endpoint takes
+     * one of them, the refusals were about the held scans, which go to the dead letters. When
+     * {@link #MAX_REFUSED_IN_A_ROW} are refused in a row, the endpoint refuses everything, and they
+     * all stay for a retry (a wrong URL or key must not turn every scan into a dead letter). Held
+     * scans with no scan after them yet are left undecided, in the outbox.
      */
     private DeliveryOutcome deliverOneByOne(String endpoint, List<OutboxEntry> batch, int timeoutMs,
                                             LatencyTracker latency, Consumer<List<OutboxEntry>> attempting) {
         List<Long> delivered = new ArrayList<>();
         List<Rejection> rejected = new ArrayList<>();
-        Rejection held = null;
+        List<Rejection> held = new ArrayList<>();
         for (OutboxEntry entry : batch) {
             attempting.accept(List.of(entry));
             HttpAnswer answer;
@@ -201,25 +222,29 @@ final class ScanSender {
             }
             if (answer.ok()) {
                 latency.record(answer.elapsedMs());
-                if (held != null) {
-                    rejected.add(new Rejection(held.entryId(), held.httpStatus(), held.reason()
-                            + " (the scan after it was accepted, so the refusal is about this scan)"));
-                    held = null;
+                for (Rejection refused : held) {
+                    rejected.add(new Rejection(refused.entryId(), refused.httpStatus(), refused.reason()
+                            + " (a later scan was accepted, so the refusal is about this scan)"));
                 }
+                held.clear();
                 delivered.add(entry.id());
             } else if (ServerAnswers.retryable(answer.status())) {
                 return new DeliveryOutcome(delivered, rejected, answer.describe(endpoint));
             } else if (ServerAnswers.refusedAsConfigured(answer.status())) {
-                if (held != null) {
-                    return new DeliveryOutcome(delivered, rejected, held.reason());
+                held.add(new Rejection(entry.id(), answer.status(), answer.describe(endpoint)));
+                if (held.size() >= MAX_REFUSED_IN_A_ROW) {
+                    return new DeliveryOutcome(delivered, rejected, held.size() + " scans in a row were refused, so"
+                            + " the address or this device's key is wrong: " + held.get(0).reason());
                 }
-                held = new Rejection(entry.id(), answer.status(), answer.describe(endpoint));
             } else {
                 rejected.add(new Rejection(entry.id(), answer.status(), answer.describe(endpoint)));
             }
         }
-        // a held scan with none after it yet: retried until a scan behind it tells which it is
-        return new DeliveryOutcome(delivered, rejected, held == null ? null : held.reason());
+        if (held.isEmpty()) {
+            return new DeliveryOutcome(delivered, rejected, null);
+        }
+        return new DeliveryOutcome(delivered, rejected, null, held.stream().map(Rejection::entryId).toList(),
+                held.get(0).reason());
     }
 
     private static DeliveryOutcome failure(String reason) {

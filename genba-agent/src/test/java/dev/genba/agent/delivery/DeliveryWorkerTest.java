@@ -111,7 +111,9 @@ class DeliveryWorkerTest {
         runUntilIdle(worker(Destination.PRIMARY, settings(""), null));
 
         assertThat(primaryServer.storedScanIds()).containsExactlyElementsOf(ids);
-        assertThat(primaryServer.paths()).containsOnly("POST /api/v1/scans/batch").hasSize(2);
+        // 20, 20 (read while the first was in flight), 1000, 460: the first batches are small until
+        // the batch URL took one (an old server answers it "no such route" and gets one POST per scan)
+        assertThat(primaryServer.paths()).containsOnly("POST /api/v1/scans/batch").hasSize(4);
         assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isZero();
         assertThat(outbox.stats().get(Destination.PRIMARY).lastSuccess()).isNotNull();
     }
@@ -132,7 +134,7 @@ class DeliveryWorkerTest {
         runUntilIdle(worker(Destination.PRIMARY, settings(""), null));
 
         assertThat(primaryServer.arrivals()).containsExactlyElementsOf(ids);
-        assertThat(primaryServer.paths()).containsOnly("POST /api/v1/scans/batch").hasSize(4);
+        assertThat(primaryServer.paths()).containsOnly("POST /api/v1/scans/batch").hasSize(6); // 20, 20, 1000 x 3, 460
         assertThat(primaryServer.maxBatchesInFlight()).isEqualTo(1);
         assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isZero();
     }
@@ -144,7 +146,7 @@ class DeliveryWorkerTest {
         DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
 
         assertThat(primary.deliverOnce()).isPositive();
-        assertThat(outbox.pendingScanIds(Destination.PRIMARY)).containsExactlyElementsOf(ids.subList(1_000, 3_500));
+        assertThat(outbox.pendingScanIds(Destination.PRIMARY)).containsExactlyElementsOf(ids.subList(20, 3_500));
         runUntilIdle(primary);
 
         // the read-ahead third batch was never sent before the second was accepted: arrivals keep the order, no repeats
@@ -317,16 +319,108 @@ class DeliveryWorkerTest {
 
     @Test
     void an_endpoint_answering_404_to_every_scan_is_a_wrong_url_and_nothing_becomes_a_dead_letter() throws Exception {
-        enqueue(3, "T", List.of(Destination.PRIMARY));
+        enqueue(ScanSender.MAX_REFUSED_IN_A_ROW + 5, "T", List.of(Destination.PRIMARY));
         primaryServer.forceStatus(404);
         DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
 
-        primary.deliverOnce();
-        primary.deliverOnce();
+        assertThat(primary.deliverOnce()).isPositive();
+        assertThat(primary.deliverOnce()).isPositive();
 
-        assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isEqualTo(3);
+        assertThat(primary.failing()).isTrue();
+        assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isEqualTo(ScanSender.MAX_REFUSED_IN_A_ROW + 5);
         assertThat(outbox.stats().get(Destination.PRIMARY).deadLetters()).isZero();
-        assertThat(outbox.stats().get(Destination.PRIMARY).lastError()).contains("HTTP 404");
+        assertThat(outbox.stats().get(Destination.PRIMARY).lastError())
+                .contains("20 scans in a row were refused", "address or this device's key is wrong", "HTTP 404");
+    }
+
+    @Test
+    void refused_scans_in_a_row_behind_a_working_endpoint_become_dead_letters_once_a_later_scan_is_accepted()
+            throws Exception {
+        primaryServer.batchRoute(false);
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
+        enqueue(1, "T", List.of(Destination.PRIMARY));
+        List<String> gone = enqueue(3, "GONE", List.of(Destination.PRIMARY));
+        List<String> after = enqueue(5, "U", List.of(Destination.PRIMARY));
+
+        runUntilIdle(primary);
+
+        assertThat(primaryServer.storedScanIds()).hasSize(6).endsWith(after.toArray(String[]::new));
+        assertThat(new DeadLetterStore(database, 100_000).newest(Destination.PRIMARY, 10))
+                .extracting(DeadLetter::scanId).containsExactlyInAnyOrderElementsOf(gone);
+    }
+
+    @Test
+    void a_refused_scan_waiting_for_the_next_one_is_not_sent_again_meanwhile_and_holds_back_neither_side()
+            throws Exception {
+        LiveSettings settings = mirrorSettings();
+        primaryServer.batchRoute(false);
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings, null);
+        DeliveryWorker mirror = worker(Destination.MIRROR, settings, primary);
+        enqueue(1, "T", BOTH);
+        List<String> gone = enqueue(1, "GONE", BOTH);
+
+        assertThat(primary.deliverOnce()).isEqualTo(DeliveryWorker.IDLE_POLL_MS);
+        int posts = primaryServer.singlePostsReceived();
+        assertThat(primary.deliverOnce()).isEqualTo(DeliveryWorker.IDLE_POLL_MS);
+        assertThat(primaryServer.singlePostsReceived()).as("not sent again without a scan after it").isEqualTo(posts);
+        assertThat(primary.failing()).as("one refused scan is no failure: no backoff, the mirror waits").isFalse();
+        assertThat(outbox.stats().get(Destination.PRIMARY).lastError()).contains("kept until a later scan", "HTTP 404");
+
+        List<String> later = enqueue(3, "U", BOTH);
+        mirror.deliverOnce();
+        assertThat(mirrorServer.storedScanIds()).as("the mirror waits for the primary's attempt")
+                .doesNotContainAnyElementsOf(later);
+
+        runUntilIdle(primary);
+        runUntilIdle(mirror);
+        assertThat(primaryServer.storedScanIds()).hasSize(4).endsWith(later.toArray(String[]::new));
+        assertThat(mirrorServer.storedScanIds()).hasSize(5).endsWith(later.toArray(String[]::new));
+        assertThat(new DeadLetterStore(database, 100_000).newest(Destination.PRIMARY, 10)).singleElement()
+                .satisfies(letter -> assertThat(letter.scanId()).isEqualTo(gone.get(0)));
+        assertThat(outbox.stats().get(Destination.PRIMARY).lastError()).isNull();
+    }
+
+    @Test
+    void after_a_start_the_mirror_gets_only_scans_an_old_primary_has_been_sent() throws Exception {
+        LiveSettings settings = mirrorSettings();
+        primaryServer.batchRoute(false);
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings, null);
+        DeliveryWorker mirror = worker(Destination.MIRROR, settings, primary);
+        enqueue(50, "T", BOTH);
+        Semaphore answers = new Semaphore(0);
+        primaryServer.holdSinglePosts(answers);
+        Thread primaryThread = new Thread(primary::deliverOnce);
+        primaryThread.start();
+        try {
+            // the batch URL said "no such route"; the old server is working on the first scan
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> primaryServer.singlePostsReceived() == 1);
+
+            mirror.deliverOnce();
+
+            assertThat(mirrorServer.storedScanIds()).hasSizeLessThanOrEqualTo(1);
+        } finally {
+            answers.release(1_000);
+            primaryThread.join(20_000);
+        }
+    }
+
+    @Test
+    void after_a_start_an_old_server_gets_small_batches_too_so_a_restart_sends_few_again() throws Exception {
+        primaryServer.batchRoute(false);
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
+        enqueue(100, "T", List.of(Destination.PRIMARY));
+        Semaphore answers = new Semaphore(29);
+        primaryServer.holdSinglePosts(answers);
+        Thread primaryThread = new Thread(primary::deliverOnce);
+        primaryThread.start();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> primaryServer.singlePostsReceived() == 30);
+
+            assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isEqualTo(100 - 20);
+        } finally {
+            answers.release(1_000);
+            primaryThread.join(20_000);
+        }
     }
 
     @Test
