@@ -190,7 +190,8 @@ public final class SystemSampler {
     }
 
     /**
-     * The interfaces of the IPv4 default routes in {@code /proc/net/route} (destination 00000000),
+     * The interfaces of the IPv4 default routes in {@code /proc/net/route} (destination and mask 0;
+     * not a VPN's 0.0.0.0/1 halves),
      * lowest metric first, as the kernel prefers them.
      */
     static List<String> defaultRouteInterfaces(List<String> routeLines) {
@@ -199,7 +200,7 @@ public final class SystemSampler {
         List<Route> defaults = new ArrayList<>();
         for (String line : routeLines) {
             String[] fields = line.trim().split("\\s+");
-            if (fields.length > 6 && fields[1].equals("00000000")) {
+            if (fields.length > 7 && fields[1].equals("00000000") && fields[7].equals("00000000")) {
                 defaults.add(new Route(fields[0], Long.parseLong(fields[6])));
             }
         }

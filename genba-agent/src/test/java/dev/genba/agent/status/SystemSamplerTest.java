@@ -86,6 +86,15 @@ class SystemSamplerTest {
     }
 
     @Test
+    void a_vpn_s_two_half_routes_are_not_taken_for_the_default_route() {
+        // OpenVPN's redirect-gateway def1: 0.0.0.0/1 and 128.0.0.0/1 through tun0, metric 0
+        String routes = ROUTES + "tun0\t00000000\t0100080A\t0003\t0\t0\t0\t00000080\t0\t0\t0\n"
+                + "tun0\t00000080\t0100080A\t0003\t0\t0\t0\t00000080\t0\t0\t0\n";
+
+        assertThat(SystemSampler.defaultRouteInterfaces(routes.lines().toList())).containsExactly("wlan0");
+    }
+
+    @Test
     void without_a_usable_default_route_the_first_interface_that_is_up_gives_the_ip_address() {
         List<String> closedLan = ROUTES.lines().filter(line -> !line.contains("\t00000000\t")).toList();
 
