@@ -15,6 +15,7 @@ import dev.genba.agent.outbox.OutboxStore;
 import dev.genba.protocol.ClientStatusReport;
 import dev.genba.protocol.Json;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -79,7 +80,7 @@ public final class StatusReporter {
     }
 
     public ClientStatusReport sample() throws InterruptedException {
-        SystemSample system = sampler.sample();
+        SystemSample system = sampler.sample(serverHost(settings.file().serverUrl()));
         Instant now = clock.instant();
         AgentSettings current = settings.current();
         Map<String, Object> outboxFacts = new LinkedHashMap<>();
@@ -100,6 +101,14 @@ public final class StatusReporter {
                 system.cpuUsage(), system.memoryUsage(), system.diskUsage(), system.temperature(),
                 system.uptimeSeconds(), system.lastBoot(), now.truncatedTo(ChronoUnit.MILLIS), agentVersion,
                 current.configVersion(), logsDropped.get(), outboxFacts, latencies.isEmpty() ? null : latencies);
+    }
+
+    private static String serverHost(String serverUrl) {
+        try {
+            return URI.create(serverUrl).getHost();
+        } catch (IllegalArgumentException e) {
+            return null; // the config loader has checked it; a sample does not fail over the address
+        }
     }
 
     private static Map<String, Object> outboxFacts(DestinationStats stats, Instant now) {

@@ -5,6 +5,8 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,12 +31,13 @@ public final class SystemSampler {
         this.root = root;
     }
 
-    public SystemSample sample() throws InterruptedException {
+    /** {@code serverHost} (of {@code server_url}) decides which interface's address is reported; may be null. */
+    public SystemSample sample(String serverHost) throws InterruptedException {
         long[] before = cpuTimes();
         Thread.sleep(CPU_SAMPLE_GAP_MS);
         long[] after = cpuTimes();
         return new SystemSample(cpuUsage(before, after), memoryUsage(), diskUsage(), temperature(), uptimeSeconds(),
-                lastBoot(), hostname(), ipAddress());
+                lastBoot(), hostname(), ipAddress(serverHost));
     }
 
     /** {@code [busy, total]} jiffies from the first line of /proc/stat, or null. */
@@ -141,16 +144,18 @@ public final class SystemSampler {
     }
 
     /**
-     * The IPv4 address of the default route's interface: the Pi's LAN address even when docker0,
-     * wg0 or usb0 came up after wlan0 (the JDK lists the newest interface first). Without a default
-     * route (an isolated network), the first IPv4 address of any interface that is up.
+     * The IPv4 address of the interface the kernel would send to the server by: the address the
+     * server and the fleet page see, even on a closed LAN without a default route, and even when
+     * docker0, wg0 or usb0 came up after wlan0 (the JDK lists the newest interface first). Without a
+     * route to the server (its name does not resolve, or it is this machine), the default route's
+     * interface, and without one, the first IPv4 address of any interface that is up.
      */
-    private String ipAddress() {
-        List<String> defaultRoutes;
+    private String ipAddress(String serverHost) {
+        List<String> routes;
         try {
-            defaultRoutes = defaultRouteInterfaces(Files.readAllLines(root.resolve("proc/net/route")));
+            routes = routeInterfaces(Files.readAllLines(root.resolve("proc/net/route")), serverAddress(serverHost));
         } catch (IOException | RuntimeException e) {
-            defaultRoutes = List.of();
+            routes = List.of();
         }
         try {
             List<Interface> interfaces = new ArrayList<>();
@@ -163,18 +168,35 @@ public final class SystemSampler {
                 }
                 interfaces.add(new Interface(network.getName(), network.isUp() && !network.isLoopback(), addresses));
             }
-            return ipAddress(defaultRoutes, interfaces);
+            return ipAddress(routes, interfaces);
         } catch (SocketException e) {
             return null;
         }
+    }
+
+    /** The server's IPv4 address, or null when it has none that routes off this machine (or does not resolve). */
+    private static Inet4Address serverAddress(String serverHost) {
+        if (serverHost == null || serverHost.isEmpty()) {
+            return null;
+        }
+        try {
+            for (InetAddress address : InetAddress.getAllByName(serverHost)) {
+                if (address instanceof Inet4Address ipv4 && !ipv4.isLoopbackAddress()) {
+                    return ipv4;
+                }
+            }
+        } catch (IOException e) {
+            // no name service on this LAN right now: fall back on the default route
+        }
+        return null;
     }
 
     /** A network interface as the address choice sees it; {@code usable} is up and not loopback. */
     record Interface(String name, boolean usable, List<String> ipv4Addresses) {
     }
 
-    static String ipAddress(List<String> defaultRouteInterfaces, List<Interface> interfaces) {
-        for (String name : defaultRouteInterfaces) {
+    static String ipAddress(List<String> routeInterfaces, List<Interface> interfaces) {
+        for (String name : routeInterfaces) {
             for (Interface candidate : interfaces) {
                 if (candidate.name().equals(name) && candidate.usable() && !candidate.ipv4Addresses().isEmpty()) {
                     return candidate.ipv4Addresses().get(0);
@@ -190,22 +212,36 @@ public final class SystemSampler {
     }
 
     /**
-     * The interfaces of the IPv4 default routes in {@code /proc/net/route} (destination and mask 0;
-     * not a VPN's 0.0.0.0/1 halves),
-     * lowest metric first, as the kernel prefers them.
+     * The interfaces of the IPv4 routes in {@code /proc/net/route} that lead to {@code target}, most
+     * specific first and then lowest metric, as the kernel chooses among them. The default routes
+     * (destination and mask 0; not a VPN's 0.0.0.0/1 halves) lead everywhere, and are all there is
+     * when {@code target} is null. Destination and mask are hex in the machine's byte order.
      */
-    static List<String> defaultRouteInterfaces(List<String> routeLines) {
-        record Route(String iface, long metric) {
+    static List<String> routeInterfaces(List<String> routeLines, Inet4Address target) {
+        record Route(String iface, int prefix, long metric) {
         }
-        List<Route> defaults = new ArrayList<>();
+        int to = target == null ? 0 : ByteBuffer.wrap(target.getAddress()).getInt();
+        List<Route> matching = new ArrayList<>();
         for (String line : routeLines) {
             String[] fields = line.trim().split("\\s+");
-            if (fields.length > 7 && fields[1].equals("00000000") && fields[7].equals("00000000")) {
-                defaults.add(new Route(fields[0], Long.parseLong(fields[6])));
+            if (fields.length <= 7 || !fields[1].matches("[0-9A-Fa-f]{8}") || !fields[7].matches("[0-9A-Fa-f]{8}")) {
+                continue; // the heading, or a line this parser does not know
+            }
+            int destination = networkOrder(fields[1]);
+            int mask = networkOrder(fields[7]);
+            boolean isDefault = destination == 0 && mask == 0;
+            if (isDefault || (target != null && (to & mask) == destination)) {
+                matching.add(new Route(fields[0], Integer.bitCount(mask), Long.parseLong(fields[6])));
             }
         }
-        defaults.sort(Comparator.comparingLong(Route::metric));
-        return defaults.stream().map(Route::iface).toList();
+        matching.sort(Comparator.comparingInt(Route::prefix).reversed().thenComparingLong(Route::metric));
+        return matching.stream().map(Route::iface).distinct().toList();
+    }
+
+    /** An address or mask of /proc/net/route (the kernel's bytes printed as one native-order int) in network order. */
+    private static int networkOrder(String hex) {
+        return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(Integer.parseUnsignedInt(hex, 16))
+                .order(ByteOrder.BIG_ENDIAN).getInt(0);
     }
 
     private static double percent(double fraction) {

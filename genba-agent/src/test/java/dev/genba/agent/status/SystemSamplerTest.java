@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,7 +33,7 @@ class SystemSamplerTest {
         write("proc/sys/kernel/hostname", "handheld-01\n");
         write("sys/class/thermal/thermal_zone0/temp", "48312\n");
 
-        SystemSample sample = new SystemSampler(root).sample();
+        SystemSample sample = new SystemSampler(root).sample(null);
 
         assertThat(sample.memoryUsage()).isEqualTo(75.0);
         assertThat(sample.temperature()).isEqualTo(48.3);
@@ -51,7 +53,7 @@ class SystemSamplerTest {
     void a_pi_without_a_thermal_zone_reports_no_temperature() throws Exception {
         write("proc/stat", "cpu  1 0 1 8 0 0 0 0 0 0\n");
 
-        assertThat(new SystemSampler(root).sample().temperature()).isNull();
+        assertThat(new SystemSampler(root).sample(null).temperature()).isNull();
     }
 
     /** /proc/net/route of a Pi on Wi-Fi with Docker and WireGuard up (Destination, Gateway and Mask in hex). */
@@ -72,7 +74,7 @@ class SystemSamplerTest {
 
     @Test
     void the_ip_address_is_the_default_route_s_interface_s_even_when_newer_interfaces_are_listed_first() {
-        List<String> defaultRoutes = SystemSampler.defaultRouteInterfaces(ROUTES.lines().toList());
+        List<String> defaultRoutes = SystemSampler.routeInterfaces(ROUTES.lines().toList(), null);
 
         assertThat(defaultRoutes).containsExactly("wlan0");
         assertThat(SystemSampler.ipAddress(defaultRoutes, INTERFACES)).isEqualTo("192.168.10.21");
@@ -82,7 +84,7 @@ class SystemSamplerTest {
     void of_two_default_routes_the_one_with_the_lowest_metric_wins() {
         String routes = ROUTES + "eth0\t00000000\t010AA8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n";
 
-        assertThat(SystemSampler.defaultRouteInterfaces(routes.lines().toList())).containsExactly("eth0", "wlan0");
+        assertThat(SystemSampler.routeInterfaces(routes.lines().toList(), null)).containsExactly("eth0", "wlan0");
     }
 
     @Test
@@ -91,14 +93,55 @@ class SystemSamplerTest {
         String routes = ROUTES + "tun0\t00000000\t0100080A\t0003\t0\t0\t0\t00000080\t0\t0\t0\n"
                 + "tun0\t00000080\t0100080A\t0003\t0\t0\t0\t00000080\t0\t0\t0\n";
 
-        assertThat(SystemSampler.defaultRouteInterfaces(routes.lines().toList())).containsExactly("wlan0");
+        assertThat(SystemSampler.routeInterfaces(routes.lines().toList(), null)).containsExactly("wlan0");
+    }
+
+    @Test
+    void the_interface_the_route_to_the_server_leaves_by_gives_the_address_even_beside_a_default_route()
+            throws Exception {
+        // The server is on the factory's wired LAN (eth0, 10.20.0.0/16); the default route is the Wi-Fi.
+        String routes = ROUTES + "eth0\t0000140A\t00000000\t0001\t0\t0\t100\t0000FFFF\t0\t0\t0\n";
+        List<SystemSampler.Interface> interfaces = new ArrayList<>(INTERFACES);
+        interfaces.add(new SystemSampler.Interface("eth0", true, List.of("10.20.3.7")));
+
+        List<String> toServer = SystemSampler.routeInterfaces(routes.lines().toList(), ipv4("10.20.1.5"));
+
+        assertThat(toServer).containsExactly("eth0", "wlan0");
+        assertThat(SystemSampler.ipAddress(toServer, interfaces)).isEqualTo("10.20.3.7");
+        assertThat(SystemSampler.routeInterfaces(routes.lines().toList(), ipv4("192.168.10.5")))
+                .containsExactly("wlan0");
+        assertThat(SystemSampler.routeInterfaces(routes.lines().toList(), ipv4("8.8.8.8"))).containsExactly("wlan0");
+    }
+
+    @Test
+    void on_a_closed_lan_without_a_default_route_the_route_to_the_server_still_decides() throws Exception {
+        List<String> closedLan = ROUTES.lines().filter(line -> !line.matches("\\S+\t00000000\t.*")).toList();
+
+        List<String> toServer = SystemSampler.routeInterfaces(closedLan, ipv4("192.168.10.2"));
+
+        assertThat(toServer).containsExactly("wlan0");
+        assertThat(SystemSampler.ipAddress(toServer, INTERFACES)).isEqualTo("192.168.10.21");
+    }
+
+    @Test
+    void of_two_routes_to_the_server_the_more_specific_one_wins_over_a_lower_metric() throws Exception {
+        String routes = ROUTES + "eth0\t0000A8C0\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n";
+
+        assertThat(SystemSampler.routeInterfaces(routes.lines().toList(), ipv4("192.168.10.2")))
+                .containsExactly("wlan0", "eth0");
+        assertThat(SystemSampler.routeInterfaces(routes.lines().toList(), ipv4("192.168.99.2")))
+                .containsExactly("eth0", "wlan0");
+    }
+
+    private static Inet4Address ipv4(String literal) throws Exception {
+        return (Inet4Address) InetAddress.getByName(literal);
     }
 
     @Test
     void without_a_usable_default_route_the_first_interface_that_is_up_gives_the_ip_address() {
         List<String> closedLan = ROUTES.lines().filter(line -> !line.contains("\t00000000\t")).toList();
 
-        assertThat(SystemSampler.defaultRouteInterfaces(closedLan)).isEmpty();
+        assertThat(SystemSampler.routeInterfaces(closedLan, null)).isEmpty();
         assertThat(SystemSampler.ipAddress(List.of(), INTERFACES)).isEqualTo("172.17.0.1");
         assertThat(SystemSampler.ipAddress(List.of("wlan0"), List.of(
                 new SystemSampler.Interface("docker0", true, List.of("172.17.0.1")),
@@ -122,7 +165,7 @@ class SystemSamplerTest {
         write("proc/stat", "cpu  1 0 1 8 0 0 0 0 0 0\n");
         write("proc/net/route", ROUTES.replace("wlan0", last.getName()));
 
-        assertThat(new SystemSampler(root).sample().ipAddress()).isEqualTo(expected);
+        assertThat(new SystemSampler(root).sample(null).ipAddress()).isEqualTo(expected);
     }
 
     @Test
