@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "dead-letters", mixinStandardHelpOptions = true,
-        subcommands = {DeadLettersRetryCommand.class, DeadLettersDiscardCommand.class},
+        subcommands = {DeadLettersRetryCommand.class, DeadLettersDiscardCommand.class,
+            DeadLettersSetAsideCommand.class},
         description = {"List the scans a destination refused for good (oldest first): destination, scan_id, tag,"
                 + " HTTP status, the server's message and when. Exit 1 when there are any.",
             "Fix the cause, then `dead-letters retry` sends them again; `dead-letters discard` removes them."

@@ -88,6 +88,57 @@ public final class DeadLetterStore {
         });
     }
 
+    /**
+     * Moves the {@code first} oldest scans waiting for {@code destination} to the dead letters, as
+     * an operator decides when that destination refuses them one by one for a reason no setting
+     * fixes and the agent keeps sending them again (20 refusals in a row look like a wrong key or
+     * address). The destination's last error goes into each one's reason, so the dead letter says
+     * why. Returns what was moved, oldest first.
+     */
+    public List<DeadLetter> setAside(Destination destination, int first, Instant now) {
+        return database.write(connection -> {
+            String lastError = null;
+            try (PreparedStatement state = connection.prepareStatement(
+                    "SELECT last_error FROM destination_state WHERE destination = ?")) {
+                state.setString(1, destination.key());
+                try (ResultSet rows = state.executeQuery()) {
+                    if (rows.next()) {
+                        lastError = rows.getString(1);
+                    }
+                }
+            }
+            long before;
+            try (PreparedStatement newest = connection.prepareStatement("SELECT coalesce(max(id), 0) FROM dead_letters");
+                 ResultSet rows = newest.executeQuery()) {
+                rows.next();
+                before = rows.getLong(1);
+            }
+            String reason = "set aside by an operator (genba-agent dead-letters set-aside)"
+                    + (lastError == null ? "" : "; the destination's last error: " + lastError);
+            try (PreparedStatement copy = connection.prepareStatement("""
+                    INSERT INTO dead_letters (destination, scan_id, body, enqueued_at, failed_at, http_status, reason)
+                    SELECT destination, scan_id, body, enqueued_at, ?, NULL, ? FROM outbox
+                    WHERE destination = ? ORDER BY id LIMIT ?""");
+                 PreparedStatement delete = connection.prepareStatement("""
+                    DELETE FROM outbox WHERE id IN
+                        (SELECT id FROM outbox WHERE destination = ? ORDER BY id LIMIT ?)""")) {
+                copy.setLong(1, now.toEpochMilli());
+                copy.setString(2, reason);
+                copy.setString(3, destination.key());
+                copy.setInt(4, first);
+                copy.executeUpdate();
+                delete.setString(1, destination.key());
+                delete.setInt(2, first);
+                delete.executeUpdate();
+            }
+            try (PreparedStatement moved = connection.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM dead_letters WHERE id > ? ORDER BY id")) {
+                moved.setLong(1, before);
+                return letters(moved);
+            }
+        });
+    }
+
     private static List<DeadLetter> select(Connection connection, List<String> scanIds, Destination only)
             throws SQLException {
         List<DeadLetter> letters = new ArrayList<>();

@@ -168,4 +168,110 @@ class DeadLettersCommandTest {
             }
         }
     }
+
+    @Test
+    void set_aside_moves_the_oldest_scans_waiting_for_one_destination_with_its_last_error_and_retry_undoes_it()
+            throws Exception {
+        Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");
+        try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+            OutboxStore outbox = new OutboxStore(database, 1_000);
+            for (String n : List.of("1", "2", "3")) {
+                outbox.enqueue(List.of(new QueuedScan("scan-" + n, "{\"payload\":{\"tag_id\":\"TAG-" + n + "\"}}")),
+                        List.of(Destination.PRIMARY, Destination.MIRROR), Instant.now());
+            }
+            outbox.recordError(Destination.MIRROR, "http://window-a/api/v1/scans",
+                    "20 scans in a row were refused, so the address or this device's key is wrong: HTTP 404 from"
+                            + " http://window-a/api/v1/scans: no such tag: TAG-1", Instant.now());
+        }
+
+        Run run = run("dead-letters", "set-aside", "--config", config.toString(), "--destination", "mirror",
+                "--first", "2");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("set aside: mirror scan-1 (tag TAG-1): set aside by an operator")
+                .contains("set aside: mirror scan-2 (tag TAG-2)").doesNotContain("scan-3")
+                .contains("2 moved to the dead letters")
+                .contains("genba-agent dead-letters retry --destination mirror --all");
+        try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+            OutboxStore outbox = new OutboxStore(database, 1_000);
+            assertThat(outbox.pendingScanIds(Destination.MIRROR)).containsExactly("scan-3");
+            assertThat(outbox.pendingScanIds(Destination.PRIMARY)).containsExactly("scan-1", "scan-2", "scan-3");
+            assertThat(new DeadLetterStore(database, 1_000).all()).allSatisfy(letter -> {
+                assertThat(letter.destination()).isEqualTo(Destination.MIRROR);
+                assertThat(letter.httpStatus()).isNull();
+                assertThat(letter.reason()).contains("the destination's last error: 20 scans in a row were refused")
+                        .contains("no such tag: TAG-1");
+            }).extracting(DeadLetter::scanId).containsExactly("scan-1", "scan-2");
+            LogBatch.Entry line = new LogInbox(database).oldest(10, Long.MAX_VALUE).get(0).entry();
+            assertThat(line.level()).isEqualTo("warn");
+            assertThat(line.message()).contains("set aside 2 scans waiting for mirror");
+            assertThat(line.context()).containsEntry("scan_ids", "scan-1,scan-2");
+        }
+
+        Run retry = run("dead-letters", "retry", "--config", config.toString(), "--destination", "mirror", "--all");
+
+        assertThat(retry.exitCode()).as(retry.err()).isZero();
+        try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+            assertThat(new OutboxStore(database, 1_000).pendingScanIds(Destination.MIRROR))
+                    .containsExactlyInAnyOrder("scan-1", "scan-2", "scan-3");
+            assertThat(new DeadLetterStore(database, 1_000).all()).isEmpty();
+        }
+    }
+
+    @Test
+    void set_aside_with_nothing_waiting_is_exit_1_and_a_count_out_of_range_is_exit_2_naming_the_option()
+            throws Exception {
+        Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");
+
+        Run nothing = run("dead-letters", "set-aside", "--config", config.toString(), "--destination", "primary",
+                "--first", "5");
+        Run zero = run("dead-letters", "set-aside", "--config", config.toString(), "--destination", "primary",
+                "--first", "0");
+        Run noDestination = run("dead-letters", "set-aside", "--config", config.toString(), "--first", "5");
+
+        assertThat(nothing.exitCode()).isEqualTo(1);
+        assertThat(nothing.err()).contains("no scan is waiting for primary");
+        assertThat(zero.exitCode()).isEqualTo(2);
+        assertThat(zero.err()).contains("--first must be between 1 and 10000 (it was 0)");
+        assertThat(noDestination.exitCode()).isEqualTo(2);
+        assertThat(noDestination.err()).contains("--destination");
+    }
+
+    @Test
+    void set_aside_frees_a_destination_that_refuses_more_than_20_scans_in_a_row_while_the_agent_runs()
+            throws Exception {
+        int port = AgentProcesses.freePort();
+        // an old server that takes one scan per POST and does not know the GONE tags
+        try (FakeGenbaServer server = new FakeGenbaServer().batchRoute(false)) {
+            Path config = TestConfig.write(directory, server.url(), port, "");
+            AgentFileConfig file = TestConfig.load(config);
+            Process agent = AgentProcesses.start(config);
+            try (AgentDatabase observer = AgentDatabase.open(file.outboxFile())) {
+                OutboxStore outbox = new OutboxStore(observer, file.outboxMaxRows());
+                await().atMost(Duration.ofSeconds(30)).until(() -> AgentProcesses.post(port, "WARMUP") != null);
+                await().atMost(Duration.ofSeconds(30)).until(() -> server.storedScanIds().size() == 1);
+                List<String> refused = new ArrayList<>();
+                for (int i = 0; i < 25; i++) {
+                    refused.add(AgentProcesses.post(port, "GONE-" + i));
+                }
+                String later = AgentProcesses.post(port, "TAG-LATER");
+                await().atMost(Duration.ofSeconds(30)).until(() -> String.valueOf(
+                        outbox.stats().get(Destination.PRIMARY).lastError()).contains("20 scans in a row were refused"));
+                assertThat(outbox.pendingScanIds(Destination.PRIMARY)).as("taken for a wrong address: all kept")
+                        .hasSize(26);
+
+                Run run = run("dead-letters", "set-aside", "--config", config.toString(), "--destination", "primary",
+                        "--first", "25");
+
+                assertThat(run.exitCode()).as(run.err()).isZero();
+                await().atMost(Duration.ofSeconds(30)).until(() -> server.storedScanIds().contains(later));
+                assertThat(outbox.pendingTotal()).isZero();
+                assertThat(new DeadLetterStore(observer, file.outboxMaxRows()).all()).extracting(DeadLetter::scanId)
+                        .containsExactlyElementsOf(refused);
+            } finally {
+                agent.destroy();
+                agent.waitFor(20, TimeUnit.SECONDS);
+            }
+        }
+    }
 }
