@@ -234,7 +234,9 @@ final class ScanSender {
                 held.add(new Rejection(entry.id(), answer.status(), answer.describe(endpoint)));
                 if (held.size() >= MAX_REFUSED_IN_A_ROW) {
                     return new DeliveryOutcome(delivered, rejected, held.size() + " scans in a row were refused, so"
-                            + " the address or this device's key is wrong: " + held.get(0).reason());
+                            + " the address or this device's key is wrong: " + held.get(0).reason()
+                            + " (if both are right, `genba-agent dead-letters set-aside` lets the scans behind go;"
+                            + " RUNBOOK 11.6)");
                 }
             } else {
                 rejected.add(new Rejection(entry.id(), answer.status(), answer.describe(endpoint)));

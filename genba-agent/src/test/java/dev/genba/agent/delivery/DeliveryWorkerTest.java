@@ -330,7 +330,8 @@ class DeliveryWorkerTest {
         assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isEqualTo(ScanSender.MAX_REFUSED_IN_A_ROW + 5);
         assertThat(outbox.stats().get(Destination.PRIMARY).deadLetters()).isZero();
         assertThat(outbox.stats().get(Destination.PRIMARY).lastError())
-                .contains("20 scans in a row were refused", "address or this device's key is wrong", "HTTP 404");
+                .contains("20 scans in a row were refused", "address or this device's key is wrong", "HTTP 404",
+                        "genba-agent dead-letters set-aside");
     }
 
     @Test
