@@ -177,8 +177,7 @@ final class DeliveryWorker implements Runnable {
         }
         strandedUnder = null;
         latency.endpoint(endpoint);
-        boolean waitForPrimary = destination == Destination.MIRROR && !primaryFailing.getAsBoolean();
-        List<OutboxEntry> batch = outbox.nextBatch(destination, batchLimit(endpoint), MAX_BATCH_BYTES, waitForPrimary);
+        List<OutboxEntry> batch = outbox.nextBatch(destination, batchLimit(endpoint), MAX_BATCH_BYTES, waitForPrimary());
         if (batch.isEmpty()
                 || undecidedUnder == current && batch.get(batch.size() - 1).id() <= undecidedThroughId) {
             return IDLE_POLL_MS;
@@ -193,7 +192,7 @@ final class DeliveryWorker implements Runnable {
             // Read while `batch` is still in the outbox: rows written meanwhile get higher ids.
             List<OutboxEntry> next = running && settings.current() == current
                     ? outbox.nextBatch(destination, batch.get(batch.size() - 1).id(), batchLimit(endpoint),
-                            MAX_BATCH_BYTES, waitForPrimary)
+                            MAX_BATCH_BYTES, waitForPrimary())
                     : List.of();
             DeliveryOutcome outcome = inFlight.outcome();
             if (outcome.failed()) {
@@ -227,6 +226,14 @@ final class DeliveryWorker implements Runnable {
             }
             batch = next;
         }
+    }
+
+    /**
+     * For the mirror: whether to stop at the first scan the primary has not tried. Asked at each
+     * read, so a mirror that went ahead while the primary failed waits again once it works.
+     */
+    private boolean waitForPrimary() {
+        return destination == Destination.MIRROR && !primaryFailing.getAsBoolean();
     }
 
     private int batchLimit(String endpoint) {
@@ -355,7 +362,8 @@ final class DeliveryWorker implements Runnable {
      * failure (no backoff, and the mirror still waits for the primary), but `status` says why they wait.
      */
     private void noteUndecided(String endpoint, DeliveryOutcome outcome) {
-        if (!outcome.delivered().isEmpty()) {
+        if (failing || !outcome.delivered().isEmpty()) {
+            // it answered: no longer failing (else the mirror stops waiting for it), backoff starts over
             noteSuccess(endpoint);
         }
         String reason = outcome.undecided().size() + " scan(s) refused, kept until a later scan shows whether the"

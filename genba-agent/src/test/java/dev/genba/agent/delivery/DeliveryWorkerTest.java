@@ -382,6 +382,46 @@ class DeliveryWorkerTest {
     }
 
     @Test
+    void a_primary_back_from_an_outage_with_only_a_refused_scan_waiting_is_not_failing_so_the_mirror_waits_for_it()
+            throws Exception {
+        LiveSettings settings = mirrorSettings();
+        primaryServer.batchRoute(false);
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings, null);
+        DeliveryWorker mirror = worker(Destination.MIRROR, settings, primary);
+        enqueue(1, "GONE", BOTH);
+        primaryServer.forceStatus(503);
+        assertThat(primary.deliverOnce()).isPositive();
+        assertThat(primary.failing()).isTrue();
+
+        primaryServer.forceStatus(0); // back: it answers the refused scan 404, nothing after it yet
+        assertThat(primary.deliverOnce()).isEqualTo(DeliveryWorker.IDLE_POLL_MS);
+
+        assertThat(primary.failing()).as("the primary answers again").isFalse();
+        List<String> later = enqueue(1, "U", BOTH);
+        mirror.deliverOnce();
+        assertThat(mirrorServer.storedScanIds()).as("the mirror waits for the primary's attempt")
+                .doesNotContainAnyElementsOf(later);
+    }
+
+    @Test
+    void a_mirror_that_went_ahead_while_the_primary_was_down_waits_for_it_again_as_soon_as_it_is_back()
+            throws Exception {
+        LiveSettings settings = mirrorSettings();
+        enqueue(100, "T", BOTH); // the primary has tried none of them
+        AtomicBoolean firstLook = new AtomicBoolean(true);
+        // the primary is failing when the mirror starts its step, and works again from then on
+        DeliveryWorker mirror = new DeliveryWorker(Destination.MIRROR, outbox, settings,
+                new ScanSender(new AgentHttp("test-key-0001", "test")),
+                new LatencyTracker(Destination.MIRROR, new LatencyStore(database), Clock.systemUTC()),
+                () -> firstLook.getAndSet(false), 200, Clock.systemUTC());
+
+        mirror.deliverOnce();
+
+        assertThat(mirrorServer.storedScanIds()).as("only the batch read while the primary was failing")
+                .hasSize(DeliveryWorker.ONE_BY_ONE_BATCH);
+    }
+
+    @Test
     void after_a_start_the_mirror_gets_only_scans_an_old_primary_has_been_sent() throws Exception {
         LiveSettings settings = mirrorSettings();
         primaryServer.batchRoute(false);
