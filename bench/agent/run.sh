@@ -25,6 +25,11 @@
 # editing the unit; the results file records the flags used. GENBA_BENCH_LOAD_FLAGS adds JVM flags to
 # AgentLoad's intake run; AGENTLOAD_SLOW_FILE=FILE has it write every answer over 50 ms with its
 # System.nanoTime() (the clock of the agent's -Xlog:...:timenanos and of `perf record -k mono`).
+# GENBA_BENCH_AGENT_MEMORY_LIMIT (e.g. 40M; root, cgroup v1 memory controller) runs the agent in a
+# memory cgroup with that limit, as `MemoryHigh=`/`MemoryMax=` would in its systemd unit: the kernel
+# then keeps resident only what the agent touches. The agent runs on its own copy of the JDK and jar,
+# so their pages are charged to its cgroup (as on a Pi, where the agent is the only JVM), not to
+# the JVMs of this benchmark that touched the same files first.
 set -euo pipefail
 # shellcheck source=../lock.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lock.sh"
@@ -60,6 +65,7 @@ cleanup() {
   for pid in ${AGENT_PID:-} ${EXPORTER_PID:-} ${SERVER_PID:-}; do
     kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
   done
+  [ -n "${AGENT_CGROUP:-}" ] && rmdir "$AGENT_CGROUP" 2>/dev/null
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -81,7 +87,7 @@ start_server() {
 stop_server() {
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
 }
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; } # 0: the process is gone
 pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup"; }
 # The working set: pages the process touched since its referenced bits were cleared (clear_refs).
 clear_refs() { echo 1 > "/proc/$1/clear_refs"; }
@@ -113,14 +119,29 @@ echo "== starting genba-agent with the unit's JVM flags, and prometheus-node-exp
 FLAGS=$(sed -n '/^ExecStart=/,/run --config/p' "$UNIT" | tr -d '\\\n' | sed -E 's/^ExecStart=[^ ]+ +//; s/ +-jar .*//; s/ +/ /g' \
   | sed "s|/var/lib/genba-agent|$WORK/agent|g")${GENBA_BENCH_AGENT_FLAGS:+ $GENBA_BENCH_AGENT_FLAGS}
 mkdir -p "$WORK/agent"
-java -Xshare:dump -XX:SharedClassListFile="$ROOT/deploy/agent/genba-agent.classlist" \
-  -XX:SharedArchiveFile="$WORK/agent/genba-agent.jsa" -cp "$AGENT_JAR" >/dev/null 2>&1 || echo "(no class-data archive)"
+AGENT_JAVA=java IN_CGROUP=()
+if [ -n "${GENBA_BENCH_AGENT_MEMORY_LIMIT:-}" ]; then
+  AGENT_CGROUP=/sys/fs/cgroup/memory/genba-bench-agent-$$
+  mkdir "$AGENT_CGROUP"
+  echo "$GENBA_BENCH_AGENT_MEMORY_LIMIT" > "$AGENT_CGROUP/memory.limit_in_bytes"
+  # shellcheck disable=SC2016 # $$ and $0 belong to the inner shell, which then becomes the command
+  IN_CGROUP=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$AGENT_CGROUP")
+  # written from inside the cgroup, so the copies' pages are charged to it (the first to touch a page pays)
+  "${IN_CGROUP[@]}" cp -a "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")" "$WORK/jdk"
+  "${IN_CGROUP[@]}" cp "$AGENT_JAR" "$WORK/genba-agent.jar"
+  AGENT_JAR="$WORK/genba-agent.jar" AGENT_JAVA="$WORK/jdk/bin/java"
+  echo "== the agent runs in $AGENT_CGROUP, memory.limit_in_bytes $(cat "$AGENT_CGROUP/memory.limit_in_bytes")"
+fi
+"$AGENT_JAVA" -Xshare:dump -XX:SharedClassListFile="$ROOT/deploy/agent/genba-agent.classlist" \
+  -XX:SharedArchiveFile="$WORK/genba-agent.jsa" -cp "$AGENT_JAR" >/dev/null 2>&1 || echo "(no class-data archive)"
+# copied by a process in the agent's cgroup (if any), so the archive's pages are charged to it
+[ -f "$WORK/genba-agent.jsa" ] && "${IN_CGROUP[@]}" cp "$WORK/genba-agent.jsa" "$WORK/agent/genba-agent.jsa"
 cat > "$WORK/agent.json" <<JSON
 {"server_url": "http://127.0.0.1:$PORT", "client_id": "BENCH-AGENT", "client_key": "$AGENT_KEY",
  "state_dir": "$WORK/agent", "intake_port": $INTAKE_PORT, "max_backoff_ms": 2000}
 JSON
 # shellcheck disable=SC2086 # the flags are meant to be split into words
-MALLOC_ARENA_MAX=2 "${NICE[@]}" java $FLAGS -jar "$AGENT_JAR" run --config "$WORK/agent.json" > "$WORK/agent.log" 2>&1 &
+MALLOC_ARENA_MAX=2 "${NICE[@]}" "${IN_CGROUP[@]}" "$AGENT_JAVA" $FLAGS -jar "$AGENT_JAR" run --config "$WORK/agent.json" > "$WORK/agent.log" 2>&1 &
 AGENT_PID=$!
 "${NICE[@]}" "$EXPORTER" --web.listen-address="127.0.0.1:$EXPORTER_PORT" > "$WORK/exporter.log" 2>&1 &
 EXPORTER_PID=$!
@@ -192,6 +213,10 @@ B1=$(echo "$BASE1" | json_field scans_per_s); B8=$(echo "$BASE8" | json_field sc
     "$(awk -v a="$AGENT_RSS" -v b="$EXP_RSS" 'BEGIN{print (b > 0 ? a/b : 0)}')" "$(awk -v a="$AGENT_PSS" -v b="$EXP_PSS" 'BEGIN{print (b > 0 ? a/b : 0)}')"
   printf '    touched while idle (working set, Referenced after clear_refs): agent %d kB, node_exporter %d kB, ratio %.2f\n' \
     "$AGENT_REF" "$EXP_REF" "$(awk -v a="$AGENT_REF" -v b="$EXP_REF" 'BEGIN{print (b > 0 ? a/b : 0)}')"
+  [ -n "${AGENT_CGROUP:-}" ] && printf '    memory cgroup: limit %s, most charged %d kB, limit hit %d times, %s\n' \
+    "$GENBA_BENCH_AGENT_MEMORY_LIMIT" "$(( $(cat "$AGENT_CGROUP/memory.max_usage_in_bytes") / 1024 ))" \
+    "$(cat "$AGENT_CGROUP/memory.failcnt")" "$(grep -E '^oom_kill ' "$AGENT_CGROUP/memory.oom_control" || echo 'oom_kill ?')"
+  kill -0 "$AGENT_PID" 2>/dev/null || echo "    THE AGENT WAS NO LONGER RUNNING at the end (0 kB below; killed or crashed, see the lines above)"
   printf '    agent VmRSS after intake %d kB, after the drain %d kB\n' "$RSS_AFTER_INTAKE" "$RSS_AFTER_DRAIN"
   echo "(b) idle CPU: $CPU_PCT % of one core over $(( (T1 - T0) / 1000 )) s    goal <= 0.5 %"
   echo "(c) intake, $CONCURRENCY connections: $(echo "$INTAKE" | json_field scans_per_s) scans/s, p50 $(echo "$INTAKE" | json_field p50_ms) ms," \
