@@ -26,8 +26,8 @@
 # AgentLoad's intake run; AGENTLOAD_SLOW_FILE=FILE has it write every answer over 50 ms with its
 # System.nanoTime() (the clock of the agent's -Xlog:...:timenanos and of `perf record -k mono`).
 # GENBA_BENCH_AGENT_MEMORY_LIMIT (e.g. 40M; root, cgroup v1 memory controller) runs the agent in a
-# memory cgroup with that limit, as `MemoryHigh=`/`MemoryMax=` would in its systemd unit: the kernel
-# then keeps resident only what the agent touches. The agent runs on its own copy of the JDK and jar,
+# memory cgroup with that limit, as `MemoryMax=` would in its systemd unit, to see whether the kernel
+# could hold it there (it cannot: PERFORMANCE.md, session 11). The agent runs on its own copy of the JDK and jar,
 # so their pages are charged to its cgroup (as on a Pi, where the agent is the only JVM), not to
 # the JVMs of this benchmark that touched the same files first.
 set -euo pipefail
