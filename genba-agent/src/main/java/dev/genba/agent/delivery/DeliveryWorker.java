@@ -197,6 +197,11 @@ final class DeliveryWorker implements Runnable {
             DeliveryOutcome outcome = inFlight.outcome();
             if (outcome.failed()) {
                 settle(endpoint, outcome);
+                if (!outcome.delivered().isEmpty()) {
+                    // it took scans before this failure: a first failure, tried again soon, not a
+                    // streak that would slow a server busy now and then to one attempt per backoff cap
+                    backoff.reset();
+                }
                 noteFailure(endpoint, outcome.failure());
                 return backoff.nextDelayMs(current.maxAttempts(), current.backoffMs(), maxBackoffMs);
             }

@@ -298,6 +298,26 @@ class DeliveryWorkerTest {
     }
 
     @Test
+    void an_old_server_busy_now_and_then_is_tried_again_soon_while_scans_still_go_through_between_its_503s()
+            throws Exception {
+        primaryServer.batchRoute(false).failEverySinglePost(4);
+        List<String> ids = enqueue(40, "T", List.of(Destination.PRIMARY));
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
+
+        List<Long> waits = new ArrayList<>();
+        for (int step = 0; step < 100 && outbox.pendingTotal() > 0; step++) {
+            long wait = primary.deliverOnce();
+            if (wait > 0) {
+                waits.add(wait);
+            }
+        }
+
+        assertThat(primaryServer.storedScanIds()).containsExactlyInAnyOrderElementsOf(ids);
+        // retry.backoff_ms is 10: each 503 follows accepted scans, so none is a second failure in a row
+        assertThat(waits).hasSizeGreaterThan(5).containsOnly(10L);
+    }
+
+    @Test
     void a_refused_scan_with_no_scan_behind_it_waits_for_the_next_one_to_tell_whether_the_url_is_wrong()
             throws Exception {
         primaryServer.batchRoute(false);

@@ -46,6 +46,7 @@ public final class FakeGenbaServer implements AutoCloseable {
     private volatile int maxBatchesInFlight;
     private volatile int failingBatchRequest;
     private volatile Semaphore singleAnswers;
+    private volatile int failEverySinglePost;
     private final AtomicInteger singlePostsReceived = new AtomicInteger();
 
     public FakeGenbaServer() throws IOException {
@@ -94,6 +95,12 @@ public final class FakeGenbaServer implements AutoCloseable {
     /** The {@code number}-th batch request (counting from 1) answers 503; the others behave normally. */
     public FakeGenbaServer failBatchRequest(int number) {
         failingBatchRequest = number;
+        return this;
+    }
+
+    /** Every {@code n}-th single POST is answered 503, like an old server that is busy now and then (0: none). */
+    public FakeGenbaServer failEverySinglePost(int n) {
+        failEverySinglePost = n;
         return this;
     }
 
@@ -211,7 +218,12 @@ public final class FakeGenbaServer implements AutoCloseable {
      * scan is refused, not the URL).
      */
     private void single(HttpExchange exchange, byte[] body) throws IOException {
-        singlePostsReceived.incrementAndGet();
+        int number = singlePostsReceived.incrementAndGet();
+        int failEvery = failEverySinglePost;
+        if (failEvery > 0 && number % failEvery == 0) {
+            respond(exchange, 503, Map.of("error", "unavailable", "message", "busy, try again"));
+            return;
+        }
         Semaphore answers = singleAnswers;
         try {
             if (answers != null && !answers.tryAcquire(20, TimeUnit.SECONDS)) {
