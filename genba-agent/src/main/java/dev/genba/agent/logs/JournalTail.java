@@ -95,7 +95,11 @@ public final class JournalTail implements AutoCloseable {
                     }
                 }
                 int exit = process.waitFor();
-                if (running && exit != 0 && !readAny && resumeAfter != null) {
+                // Only journalctl's own failure (exit 1: "Failed to seek to cursor") says the cursor is
+                // bad. Killed by a signal (exit 128 + n), as when systemd stops this unit and SIGTERMs
+                // journalctl a moment before the agent's own stop, the cursor is fine: forgetting it
+                // would make the next start follow from then on and miss the lines written meanwhile.
+                if (running && exit != 0 && exit < 128 && !readAny && resumeAfter != null) {
                     LOG.warning("journalctl could not resume after the saved cursor (exit " + exit
                             + "); following the journal from now on");
                     resumeAfter = null;

@@ -140,6 +140,30 @@ class JournalTailTest {
     }
 
     @Test
+    void journalctl_killed_by_a_signal_keeps_the_saved_cursor_so_the_next_start_misses_nothing() throws Exception {
+        new JournalCursor(database).save("s=1;i=old-2");
+        startAgent();
+        // As systemd stopping the agent's unit does: SIGTERM to every process of its cgroup, journalctl
+        // too, and the agent's own stop may come a moment after journalctl is gone.
+        ProcessHandle journalctlProcess = ProcessHandle.current().descendants()
+                .filter(process -> process.info().commandLine().orElse("").contains(directory.toString()))
+                .findFirst().orElseThrow();
+        journalctlProcess.destroy();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(thread -> thread.getName().equals("journal-tail")
+                        && thread.getState() == Thread.State.TIMED_WAITING));
+        assertThat(new JournalCursor(database).load()).isEqualTo("s=1;i=old-2");
+        tail.close();
+        journal("m-3");
+
+        LogShipper second = startAgent();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            second.flush();
+            return shipped().contains("m-3");
+        });
+    }
+
+    @Test
     void a_message_too_long_for_journalctl_s_json_is_shipped_as_a_pointer_to_it_not_skipped() {
         // journalctl -o json gives a field over 4096 bytes as null
         LogBatch.Entry entry = JournalTail.toEntry("""
