@@ -87,13 +87,23 @@ public final class LogBuffer {
      * The oldest lines, up to {@code limit}, for the shipper, who passes them back to
      * {@link #settle} once it knows what became of them.
      */
-    public synchronized Taken take(int limit) {
+    public Taken take(int limit) {
+        return take(limit, Long.MAX_VALUE);
+    }
+
+    /** Where the lines added from now on begin: {@link #take(int, long)} with it leaves them out. */
+    public synchronized long mark() {
+        return nextSequence;
+    }
+
+    /** As {@link #take(int)}, only lines added before {@code before} (a {@link #mark}). */
+    public synchronized Taken take(int limit, long before) {
         // Lines of an earlier take never settled (its shipping failed): now counted, as nobody will ship them.
         dropped += takenAndPushedOut;
         takenAndPushedOut = 0;
         List<Line> taken = new ArrayList<>(Math.min(limit, lines.size()));
         for (Line line : lines) {
-            if (taken.size() == limit) {
+            if (taken.size() == limit || line.sequence() >= before) {
                 break;
             }
             taken.add(line);

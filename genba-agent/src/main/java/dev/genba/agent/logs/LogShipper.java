@@ -59,7 +59,7 @@ public final class LogShipper {
         this.timeoutMs = timeoutMs;
     }
 
-    /** Sends until both are empty or the server does not take a batch. */
+    /** Sends what is waiting, until both are empty or the server does not take a batch. */
     public void flush() {
         flushing.lock();
         try {
@@ -121,9 +121,15 @@ public final class LogShipper {
         return true;
     }
 
+    /**
+     * Ships the lines waiting when the flush began, not those added meanwhile: the periodic jobs
+     * share one thread, and a unit logging faster than a batch takes would otherwise keep the flush
+     * going, and the status reports and config polls waiting, for as long as it logs.
+     */
     private void flushBuffer(IntSupplier requestTimeoutMs) {
-        for (LogBuffer.Taken taken = buffer.take(LogBatch.MAX_LINES); !taken.entries().isEmpty();
-             taken = buffer.take(LogBatch.MAX_LINES)) {
+        long end = buffer.mark();
+        for (LogBuffer.Taken taken = buffer.take(LogBatch.MAX_LINES, end); !taken.entries().isEmpty();
+             taken = buffer.take(LogBatch.MAX_LINES, end)) {
             List<LogBatch.Entry> entries = taken.entries();
             int batch = BatchSize.fitting(clientId, entries);
             Delivered delivered = deliver(entries.subList(0, batch), requestTimeoutMs);

@@ -19,7 +19,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,6 +46,8 @@ class LogShipperTest {
     private final AtomicInteger requests = new AtomicInteger();
     /** From this request on (counted from 1) the server answers 503; 0 for never. */
     private volatile int unavailableFrom;
+    /** How long the server takes to answer, as over a Pi's Wi-Fi; 0 for at once. */
+    private volatile long answerDelayMs;
     private HttpServer server;
     private AgentDatabase database;
     private LogBuffer buffer;
@@ -71,6 +76,13 @@ class LogShipperTest {
         try (exchange) {
             byte[] body = exchange.getRequestBody().readNBytes(SERVER_BODY_LIMIT + 1);
             int request = requests.incrementAndGet();
+            if (answerDelayMs > 0) {
+                try {
+                    Thread.sleep(answerDelayMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             int status = 200;
             if (unavailableFrom != 0 && request >= unavailableFrom) {
                 status = 503;
@@ -179,6 +191,36 @@ class LogShipperTest {
                 .containsOnlyOnce("WARN");
         assertThat(stored).containsExactly("fine");
         assertThat(buffer.take(10).entries()).isEmpty();
+    }
+
+    /**
+     * The agent's one job thread also sends the status reports and polls the configuration: a flush
+     * must end even while a unit keeps logging warnings (journald lets a unit log hundreds a second).
+     */
+    @Test
+    void a_flush_ends_while_lines_keep_coming_so_status_reports_and_config_polls_are_not_starved() throws Exception {
+        answerDelayMs = 50;
+        AtomicBoolean logging = new AtomicBoolean(true);
+        Thread unit = new Thread(() -> {
+            for (int i = 0; logging.get(); i++) {
+                buffer.add(line("retrying " + i), "s=1;i=" + i);
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        unit.start();
+        try {
+            Thread.sleep(100);
+            CompletableFuture<Void> flush = CompletableFuture.runAsync(shipper::flush);
+            assertThat(flush).succeedsWithin(5, TimeUnit.SECONDS);
+            assertThat(stored).isNotEmpty();
+        } finally {
+            logging.set(false);
+            unit.join();
+        }
     }
 
     @Test
