@@ -39,8 +39,11 @@ final class PeriodicJob {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
-        } catch (Exception e) {
-            LOG.warn(name + " failed and runs again later: " + e.getMessage(), e);
+        } catch (Exception | Error e) {
+            // an Error too (a StackOverflowError, a LinkageError after the jar was replaced under the
+            // running agent): thrown out of here it would end this job silently, for good. Running out
+            // of memory ends the agent instead (-XX:+ExitOnOutOfMemoryError), and systemd starts it again.
+            LOG.warn(name + " failed and runs again later: " + (e.getMessage() == null ? e : e.getMessage()), e);
         }
         try {
             scheduler.schedule(this::runAndReschedule, intervalMs.getAsLong(), TimeUnit.MILLISECONDS);
