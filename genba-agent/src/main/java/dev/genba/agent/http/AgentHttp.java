@@ -27,7 +27,11 @@ import java.util.Map;
  * answering would get its lines twice, as with any later retry).
  */
 public final class AgentHttp {
-    private static final int MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+    /**
+     * The largest answer read: the agent's biggest (the results of a 1,000-scan batch) is ~150 KB,
+     * and a bigger one (server_url pointing at something else) must not fill the 24 MB heap.
+     */
+    private static final int MAX_ANSWER_BYTES = 1024 * 1024;
     /** The JDK's property for how long an idle connection is kept when the server does not say (its default is 5 s). */
     static final String KEEP_ALIVE_PROPERTY = "http.keepAlive.time.server";
     /**

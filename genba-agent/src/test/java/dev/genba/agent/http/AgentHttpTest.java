@@ -3,17 +3,21 @@ package dev.genba.agent.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,6 +47,38 @@ class AgentHttpTest {
         assertThat(answer.status()).isEqualTo(200);
         assertThat(new String(answer.body(), StandardCharsets.UTF_8)).isEqualTo("{\"result\":\"recorded\"}");
         assertThat(bodies).containsExactly(new String(REPORT, StandardCharsets.UTF_8), new String(REPORT, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void an_answer_over_1_mib_is_refused_so_a_wrong_server_url_cannot_fill_the_heap_while_a_big_batch_answer_is_read()
+            throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        // the results of a 1,000-scan batch, every scan refused with a long message: ~420 KB
+        String result = "{\"scan_id\":\"c63d93a4-d221-4af2-819a-4767ae75e471\",\"status\":\"rejected\","
+                + "\"duplicate\":false,\"error\":\"invalid\",\"field\":\"scans[999].scanned_at\",\"message\":\""
+                + "x".repeat(300) + "\"},";
+        byte[] batchAnswer = ("{\"results\":[" + result.repeat(1000) + "{}]}").getBytes(StandardCharsets.UTF_8);
+        server.createContext("/big", exchange -> answer(exchange, new byte[2 * 1024 * 1024]));
+        server.createContext("/batch", exchange -> answer(exchange, batchAnswer));
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + server.getAddress().getPort();
+            AgentHttp http = new AgentHttp("test-key", "0.1.0");
+
+            assertThatThrownBy(() -> http.get(base + "/big", 2_000, Map.of())).isInstanceOf(IOException.class)
+                    .hasMessageContaining("answer larger than 1 MiB");
+            assertThat(http.postJson(base + "/batch", REPORT, 2_000).body()).hasSize(batchAnswer.length);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    private static void answer(HttpExchange exchange, byte[] body) throws IOException {
+        exchange.getRequestBody().readAllBytes();
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
     }
 
     @Test
