@@ -109,6 +109,11 @@ final class HttpRequest {
         return chunked() || contentLength() > 0;
     }
 
+    /** The body's length as Content-Length gives it; -1 when it comes chunked (its length known only once read). */
+    long declaredLength() throws BadRequest {
+        return chunked() ? -1 : contentLength();
+    }
+
     /**
      * The body, or null when it is longer than {@code maxBytes} (the rest is left unread, so the
      * connection must be closed). Sends "100 Continue" first when the client waits for it.

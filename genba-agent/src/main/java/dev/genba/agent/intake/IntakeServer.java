@@ -42,6 +42,11 @@ import java.util.concurrent.TimeoutException;
 public final class IntakeServer implements AutoCloseable {
     // 1000 scans are ~300 KB; a larger body parsed at once would crowd a 24 MB heap.
     private static final int MAX_BODY_BYTES = 1024 * 1024;
+    // Bodies read, parsed or waiting for their commit at once. Until answered, a body costs about three
+    // times its size on the heap (the bytes, the parsed tree, the scans to write): eight 1 MiB batches at
+    // once took a 24 MB heap to OutOfMemoryError (an exit, then a restart the apps' resending kills again).
+    // A request beyond this waits for the ones before it.
+    private static final int MAX_BODIES_BYTES = 2 * MAX_BODY_BYTES;
     private static final long COMMIT_WAIT_MS = 30_000;
     // More connections wait in the listen backlog until one closes: a thread each costs RSS.
     private static final int MAX_CONNECTIONS = 64;
@@ -53,6 +58,7 @@ public final class IntakeServer implements AutoCloseable {
     private final GroupCommitter committer;
     private final long commitWaitMs;
     private final Semaphore connectionSlots = new Semaphore(MAX_CONNECTIONS);
+    private final Semaphore bodyBytes = new Semaphore(MAX_BODIES_BYTES, true);
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private volatile boolean stopping;
@@ -188,13 +194,40 @@ public final class IntakeServer implements AutoCloseable {
                         requestId), requestId, !closeIfRefused, null);
                 return !closeIfRefused;
             }
-            byte[] body = request.readBody(in, out, MAX_BODY_BYTES);
-            if (body == null) {
-                write(out, 413, error("too_large", "the body is larger than " + MAX_BODY_BYTES / (1024 * 1024)
-                        + " MiB; send at most " + ScanIntake.MAX_SCANS_PER_REQUEST + " scans per request", null,
-                        requestId), requestId, false, null);
-                return false;
+            long declared = request.declaredLength();
+            if (declared > MAX_BODY_BYTES) {
+                return tooLarge(out, requestId);
             }
+            int reserved = declared < 0 ? MAX_BODY_BYTES : (int) declared;
+            if (!reserve(reserved)) {
+                write(out, 503, error("outbox_unavailable", "the agent is busy with other large requests (over "
+                        + MAX_BODIES_BYTES / (1024 * 1024) + " MiB of scans at once) and could not read this one:"
+                        + " this scan was NOT accepted, send it again", null, requestId), requestId, !closeIfRefused, null);
+                return !closeIfRefused;
+            }
+            try {
+                byte[] body = request.readBody(in, out, MAX_BODY_BYTES);
+                if (body == null) {
+                    return tooLarge(out, requestId);
+                }
+                if (body.length < reserved) { // a chunked body: what it did not use goes back at once
+                    bodyBytes.release(reserved - body.length);
+                    reserved = body.length;
+                }
+                return answer(body, keepAlive, requestId, out);
+            } finally {
+                bodyBytes.release(reserved);
+            }
+        }
+
+        private boolean tooLarge(OutputStream out, String requestId) throws IOException {
+            write(out, 413, error("too_large", "the body is larger than " + MAX_BODY_BYTES / (1024 * 1024)
+                    + " MiB; send at most " + ScanIntake.MAX_SCANS_PER_REQUEST + " scans per request", null,
+                    requestId), requestId, false, null);
+            return false;
+        }
+
+        private boolean answer(byte[] body, boolean keepAlive, String requestId, OutputStream out) throws IOException {
             ScanIntake.Received scans;
             try {
                 scans = intake.read(body);
@@ -205,6 +238,19 @@ public final class IntakeServer implements AutoCloseable {
             Map<String, Object> answer = commit(scans, requestId);
             write(out, answer.containsKey("error") ? 503 : 202, answer, requestId, keepAlive, null);
             return keepAlive;
+        }
+    }
+
+    /** Waits for room for a body of {@code bytes} among those being handled; false when none came in time. */
+    private boolean reserve(int bytes) {
+        if (bytes == 0) {
+            return true;
+        }
+        try {
+            return bodyBytes.tryAcquire(bytes, commitWaitMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -369,4 +369,28 @@ class IntakeServerTest {
         }
         assertThat(outbox.pendingTotal()).isZero();
     }
+
+    @Test
+    void a_body_beyond_the_bodies_being_handled_waits_and_is_refused_as_not_accepted_if_no_room_comes() throws Exception {
+        start(1_000, 700);
+        // two clients announce 1 MiB bodies and send them slowly: the room for bodies at once is taken
+        try (RawConnection first = new RawConnection(server.port()); RawConnection second = new RawConnection(server.port())) {
+            for (RawConnection slow : List.of(first, second)) {
+                slow.send("POST /scans HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{");
+            }
+            Thread.sleep(200);
+            try (RawConnection connection = new RawConnection(server.port())) {
+                connection.send(scanPost("WAITS", ""));
+                RawAnswer busy = connection.read();
+
+                assertThat(busy.status()).isEqualTo(503);
+                assertThat(object(Json.parse(busy.body())).get("message")).asString().contains("busy")
+                        .contains("NOT accepted");
+                assertThat(busy.headers()).containsEntry("connection", "close");
+            }
+        }
+        assertThat(outbox.pendingTotal()).isZero();
+        Answer after = post("{\"payload\": {\"tag_id\": \"AFTER\", \"location\": \"L\"}}", "application/json");
+        assertThat(after.status()).as("the room comes back when they close").isEqualTo(202);
+    }
 }
