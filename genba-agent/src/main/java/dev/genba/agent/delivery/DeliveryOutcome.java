@@ -1,5 +1,6 @@
 package dev.genba.agent.delivery;
 
+import dev.genba.agent.outbox.OutboxEntry;
 import dev.genba.agent.outbox.Rejection;
 import java.util.List;
 
@@ -9,10 +10,10 @@ import java.util.List;
  * {@code undecided} are entries refused as if the endpoint were misconfigured (401, 403, 404, 405)
  * with no later scan accepted yet to show that only they are refused: they stay in the outbox.
  */
-record DeliveryOutcome(List<Long> delivered, List<Rejection> rejected, String failure, List<Long> undecided,
+record DeliveryOutcome(List<OutboxEntry> delivered, List<Rejection> rejected, String failure, List<Long> undecided,
                        String undecidedReason) {
 
-    DeliveryOutcome(List<Long> delivered, List<Rejection> rejected, String failure) {
+    DeliveryOutcome(List<OutboxEntry> delivered, List<Rejection> rejected, String failure) {
         this(delivered, rejected, failure, List.of(), null);
     }
 

@@ -170,18 +170,18 @@ final class ScanSender {
         } catch (ProtocolException e) {
             return failure("unreadable answer from " + batchUrl + ": " + e.getMessage());
         }
-        List<Long> delivered = new ArrayList<>();
+        List<OutboxEntry> delivered = new ArrayList<>();
         List<Rejection> rejected = new ArrayList<>();
         int missing = 0;
         for (OutboxEntry entry : batch) {
             Map<?, ?> result = results.get(entry.scanId());
             Object status = result == null ? null : result.get("status");
             if ("stored".equals(status) || "duplicate".equals(status)) {
-                delivered.add(entry.id());
+                delivered.add(entry);
             } else if ("rejected".equals(status)) {
                 // the status the server gives the same refusal of a single POST (its request log does too)
                 int httpStatus = "forbidden".equals(result.get("error")) ? 403 : 400;
-                rejected.add(new Rejection(entry.id(), httpStatus, rejectionReason(result)));
+                rejected.add(new Rejection(entry.id(), entry.scanId(), httpStatus, rejectionReason(result)));
             } else {
                 missing++;
             }
@@ -209,7 +209,7 @@ final class ScanSender {
      */
     private DeliveryOutcome deliverOneByOne(String endpoint, List<OutboxEntry> batch, int timeoutMs,
                                             LatencyTracker latency, Consumer<List<OutboxEntry>> attempting) {
-        List<Long> delivered = new ArrayList<>();
+        List<OutboxEntry> delivered = new ArrayList<>();
         List<Rejection> rejected = new ArrayList<>();
         List<Rejection> held = new ArrayList<>();
         for (OutboxEntry entry : batch) {
@@ -223,15 +223,15 @@ final class ScanSender {
             if (answer.ok()) {
                 latency.record(answer.elapsedMs());
                 for (Rejection refused : held) {
-                    rejected.add(new Rejection(refused.entryId(), refused.httpStatus(), refused.reason()
+                    rejected.add(new Rejection(refused.entryId(), refused.scanId(), refused.httpStatus(), refused.reason()
                             + " (a later scan was accepted, so the refusal is about this scan)"));
                 }
                 held.clear();
-                delivered.add(entry.id());
+                delivered.add(entry);
             } else if (ServerAnswers.retryable(answer.status())) {
                 return new DeliveryOutcome(delivered, rejected, answer.describe(endpoint));
             } else if (ServerAnswers.refusedAsConfigured(answer.status())) {
-                held.add(new Rejection(entry.id(), answer.status(), answer.describe(endpoint)));
+                held.add(new Rejection(entry.id(), entry.scanId(), answer.status(), answer.describe(endpoint)));
                 if (held.size() >= MAX_REFUSED_IN_A_ROW) {
                     return new DeliveryOutcome(delivered, rejected, held.size() + " scans in a row were refused, so"
                             + " the address or this device's key is wrong: " + held.get(0).reason()
@@ -239,7 +239,7 @@ final class ScanSender {
                             + " RUNBOOK 11.6)");
                 }
             } else {
-                rejected.add(new Rejection(entry.id(), answer.status(), answer.describe(endpoint)));
+                rejected.add(new Rejection(entry.id(), entry.scanId(), answer.status(), answer.describe(endpoint)));
             }
         }
         if (held.isEmpty()) {

@@ -144,16 +144,21 @@ public final class OutboxStore {
      * Removes delivered entries and dead-letters refused ones, in one transaction. Not fsynced:
      * what a power cut takes back is delivered again, and the server answers "duplicate" (by
      * scan_id) or refuses it again, so no scan is lost or stored twice.
+     *
+     * <p>An entry is matched by id and scan_id: `dead-letters set-aside` may have moved it while its
+     * request was in flight, and when that emptied the end of the outbox, SQLite gives the next scan
+     * the same id (max(id) + 1); that scan is not the one answered for.
      */
-    public void settle(Destination destination, String endpoint, List<Long> delivered, List<Rejection> rejected,
+    public void settle(Destination destination, String endpoint, List<OutboxEntry> delivered, List<Rejection> rejected,
                        Instant now) {
         if (delivered.isEmpty() && rejected.isEmpty()) {
             return;
         }
         database.writeWithoutFsync(connection -> {
-            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
-                for (long id : delivered) {
-                    delete.setLong(1, id);
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE id = ? AND scan_id = ?")) {
+                for (OutboxEntry entry : delivered) {
+                    delete.setLong(1, entry.id());
+                    delete.setString(2, entry.scanId());
                     delete.addBatch();
                 }
                 delete.executeBatch();
@@ -172,15 +177,17 @@ public final class OutboxStore {
     private static void deadLetter(Connection connection, List<Rejection> rejected, Instant now) throws SQLException {
         try (PreparedStatement copy = connection.prepareStatement("""
                 INSERT INTO dead_letters (destination, scan_id, body, enqueued_at, failed_at, http_status, reason)
-                SELECT destination, scan_id, body, enqueued_at, ?, ?, ? FROM outbox WHERE id = ?""");
-             PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
+                SELECT destination, scan_id, body, enqueued_at, ?, ?, ? FROM outbox WHERE id = ? AND scan_id = ?""");
+             PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE id = ? AND scan_id = ?")) {
             for (Rejection rejection : rejected) {
                 copy.setLong(1, now.toEpochMilli());
                 copy.setObject(2, rejection.httpStatus());
                 copy.setString(3, rejection.reason());
                 copy.setLong(4, rejection.entryId());
+                copy.setString(5, rejection.scanId());
                 copy.addBatch();
                 delete.setLong(1, rejection.entryId());
+                delete.setString(2, rejection.scanId());
                 delete.addBatch();
             }
             copy.executeBatch();

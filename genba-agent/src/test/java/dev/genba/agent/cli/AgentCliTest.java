@@ -123,7 +123,7 @@ class AgentCliTest {
                 outbox.enqueue(List.of(new QueuedScan("scan-1", "{}")), List.of(Destination.PRIMARY), Instant.now());
                 long id = outbox.nextBatch(Destination.PRIMARY, 1, 10_000, false).get(0).id();
                 outbox.settle(Destination.PRIMARY, server.scansEndpoint(), List.of(),
-                        List.of(new Rejection(id, 400, "payload.tag_id is not a known tag")), Instant.now());
+                        List.of(new Rejection(id, "scan-1", 400, "payload.tag_id is not a known tag")), Instant.now());
             }
 
             Run run = run("status", "--config", config.toString());

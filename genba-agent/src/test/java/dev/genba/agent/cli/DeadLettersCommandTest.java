@@ -58,7 +58,7 @@ class DeadLettersCommandTest {
             }
             List<Rejection> rejections = new ArrayList<>();
             for (OutboxEntry entry : outbox.nextBatch(Destination.PRIMARY, 10, 100_000, false)) {
-                rejections.add(new Rejection(entry.id(), 400, REASON));
+                rejections.add(new Rejection(entry.id(), entry.scanId(), 400, REASON));
             }
             outbox.settle(Destination.PRIMARY, "http://genba/api/v1/scans", List.of(), rejections, Instant.now());
         }

@@ -766,4 +766,34 @@ class DeliveryWorkerTest {
         assertThat(mirrorServer.storedScanIds()).containsExactlyElementsOf(ids);
         assertThat(primaryServer.storedScanIds()).containsExactlyElementsOf(ids);
     }
+
+    @Test
+    void scans_set_aside_while_their_request_is_in_flight_do_not_take_a_new_scan_with_them_when_it_is_answered()
+            throws Exception {
+        // `dead-letters set-aside` run while the agent sends the scans it moves: the outbox is left empty, so
+        // SQLite gives the next scan the id of one in flight; settling the answer by id must not delete it
+        primaryServer.batchRoute(false);
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
+        enqueue(1, "FIRST", List.of(Destination.PRIMARY));
+        runUntilIdle(primary);
+        List<String> setAside = enqueue(3, "T", List.of(Destination.PRIMARY));
+        Semaphore answers = new Semaphore(0);
+        primaryServer.holdSinglePosts(answers);
+        Thread primaryThread = new Thread(primary::deliverOnce);
+        primaryThread.start();
+        String later;
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> primaryServer.singlePostsReceived() == 2);
+            assertThat(new DeadLetterStore(database, 100_000).setAside(Destination.PRIMARY, 3, Instant.now()))
+                    .extracting(DeadLetter::scanId).containsExactlyElementsOf(setAside);
+            later = enqueue(1, "LATER", List.of(Destination.PRIMARY)).get(0);
+        } finally {
+            answers.release(1_000);
+            primaryThread.join(20_000);
+        }
+        runUntilIdle(primary);
+
+        assertThat(primaryServer.storedScanIds()).as("the scan acknowledged after the set-aside reaches the server")
+                .contains(later);
+    }
 }

@@ -29,7 +29,7 @@ class DeadLetterStoreTest {
             List<OutboxEntry> entries = outbox.nextBatch(destination, 100, 1_000_000, false);
             outbox.settle(destination, "http://genba/api/v1/scans", List.of(),
                     entries.stream().filter(entry -> refused.contains(entry.scanId()))
-                            .map(entry -> new Rejection(entry.id(), 400, "payload.tag_id is not a known tag")).toList(),
+                            .map(entry -> new Rejection(entry.id(), entry.scanId(), 400, "payload.tag_id is not a known tag")).toList(),
                     NOW);
         }
     }

@@ -124,8 +124,8 @@ class OutboxStoreTest {
             outbox.enqueue(List.of(scan("a"), scan("b"), scan("c")), List.of(Destination.PRIMARY), NOW);
             List<OutboxEntry> batch = outbox.nextBatch(Destination.PRIMARY, 10, 1_000_000, false);
 
-            outbox.settle(Destination.PRIMARY, "http://genba/api/v1/scans", List.of(batch.get(0).id(), batch.get(2).id()),
-                    List.of(new Rejection(batch.get(1).id(), 200, "payload.tag_id is not a known tag")), NOW);
+            outbox.settle(Destination.PRIMARY, "http://genba/api/v1/scans", List.of(batch.get(0), batch.get(2)),
+                    List.of(new Rejection(batch.get(1).id(), batch.get(1).scanId(), 200, "payload.tag_id is not a known tag")), NOW);
 
             DestinationStats stats = outbox.stats().get(Destination.PRIMARY);
             assertThat(stats.pending()).isZero();
