@@ -129,9 +129,10 @@ public final class OutboxStore {
     public void markAttempted(List<OutboxEntry> entries) {
         database.writeWithoutFsync(connection -> {
             try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?")) {
-                for (OutboxEntry entry : entries) {
+                    "UPDATE outbox SET attempts = attempts + 1 WHERE id = ? AND scan_id = ?")) {
+                for (OutboxEntry entry : entries) { // by scan_id too: see settle
                     update.setLong(1, entry.id());
+                    update.setString(2, entry.scanId());
                     update.addBatch();
                 }
                 update.executeBatch();
@@ -149,13 +150,14 @@ public final class OutboxStore {
      * request was in flight, and when that emptied the end of the outbox, SQLite gives the next scan
      * the same id (max(id) + 1); that scan is not the one answered for.
      */
-    public void settle(Destination destination, String endpoint, List<OutboxEntry> delivered, List<Rejection> rejected,
-                       Instant now) {
+    public void settle(Destination destination, String endpoint, List<OutboxEntry> delivered,
+                       List<Rejection> rejected, Instant now) {
         if (delivered.isEmpty() && rejected.isEmpty()) {
             return;
         }
         database.writeWithoutFsync(connection -> {
-            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE id = ? AND scan_id = ?")) {
+            try (PreparedStatement delete = connection.prepareStatement(
+                    "DELETE FROM outbox WHERE id = ? AND scan_id = ?")) {
                 for (OutboxEntry entry : delivered) {
                     delete.setLong(1, entry.id());
                     delete.setString(2, entry.scanId());
