@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads {@code agent.json} (the seed's keys verbatim plus the agent's own) and the
@@ -105,8 +107,8 @@ public final class ConfigLoader {
             return;
         } catch (ProtocolException e) {
             // the parser speaks of a request body
-            problems.add(where + " is not valid JSON: "
-                    + e.getMessage().replaceFirst("^body (is not valid JSON|could not be read as JSON): ", ""));
+            problems.add(where + " is not valid JSON: " + withoutContent(
+                    e.getMessage().replaceFirst("^body (is not valid JSON|could not be read as JSON): ", "")));
             return;
         }
         if (!(parsed instanceof Map<?, ?> top)) {
@@ -134,6 +136,23 @@ public final class ConfigLoader {
                 warnings.add(where + ": unknown key \"" + key + "\" is ignored");
             }
         }
+    }
+
+    /**
+     * The parser's reason without the file's own text, which holds client_key: a word it did not
+     * recognise (a key pasted without quotes) and the file's start it quotes for an unclosed object
+     * or list ("start marker at [Source: ...]") are left out; the byte position stays.
+     */
+    static String withoutContent(String reason) {
+        String plain = reason.replaceFirst("^Unrecognized token '.*': was expecting",
+                "a word not in quotes (text must be in \"double quotes\"), was expecting");
+        int source = plain.indexOf("[Source:");
+        if (source < 0) {
+            return plain;
+        }
+        Matcher position = Pattern.compile(" \\(at (byte|character) \\d+\\)$").matcher(plain);
+        String tail = position.find() && position.start() > source ? plain.substring(position.start()) : "";
+        return plain.substring(0, source).replaceFirst("\\s*\\(?start marker at\\s*$", "") + tail;
     }
 
     /** Environment values are text; they are typed here so one reader checks both sources alike. */

@@ -127,6 +127,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void invalid_json_never_quotes_the_client_key() throws IOException {
+        // a key pasted without quotes: the parser names the token it did not recognise
+        Path unquoted = write("""
+                {
+                  "server_url": "http://genba:8501",
+                  "client_id": "HANDHELD-01",
+                  "client_key": k9f3verysecret,
+                  "state_dir": "state"
+                }
+                """);
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(unquoted))
+                .hasMessageStartingWith("config " + unquoted + " is not valid JSON: ")
+                .hasMessageContaining("at byte")
+                .hasMessageNotContaining("verysecret");
+
+        // a file written on one line and cut short: the parser quotes the file from its start
+        Path cut = write("{\"client_key\": \"verysecret\", \"server_url\": \"http://genba:8501\"");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(cut))
+                .hasMessageStartingWith("config " + cut + " is not valid JSON: Unexpected end-of-input")
+                .hasMessageContaining("at byte")
+                .hasMessageNotContaining("verysecret");
+    }
+
+    @Test
     void environment_variables_override_the_file_and_are_checked_alike() throws IOException {
         Path file = write("""
                 {"server_url": "http://genba:8501", "client_id": "HANDHELD-01", "client_key": "k", "mirror_mode": false}
