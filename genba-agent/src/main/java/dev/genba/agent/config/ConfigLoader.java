@@ -59,6 +59,12 @@ public final class ConfigLoader {
                     + " starting with a letter or digit, like HANDHELD-01");
         }
         String clientKey = reader.text("client_key", true);
+        if (clientKey != null && !clientKey.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            // sent as a header, a line break made every request throw with the key in its message
+            problems.add(origin.get("client_key") + ": client_key must be the key as `genba clients add` printed it,"
+                    + " on one line without tabs or characters other than ASCII");
+            clientKey = null;
+        }
         String stateDir = reader.text("state_dir", false);
         int intakePort = (int) reader.integer("intake_port", 0, 65_535, 8510);
         long outboxMaxRows = reader.integer("outbox_max_rows", 1_000, 100_000_000, 1_000_000);

@@ -151,6 +151,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void a_client_key_with_a_line_break_is_refused_without_printing_it() throws IOException {
+        // sent as a header, it made HttpURLConnection throw "Illegal character(s) in message header
+        // value: <the key>" out of every request: a stack trace with the key in `status`, in the log under `run`
+        Path file = write("""
+                {"server_url": "http://genba:8501", "client_id": "HANDHELD-01", "client_key": "gk_verysecret\\nrest"}
+                """);
+        Map<String, String> environment = Map.of("GENBA_AGENT_CLIENT_KEY", "gk_verysecret\r\nrest");
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file))
+                .hasMessage("config " + file + ": client_key must be the key as `genba clients add` printed it,"
+                        + " on one line without tabs or characters other than ASCII");
+        assertThatThrownBy(() -> new ConfigLoader(environment).load(file))
+                .hasMessage("environment GENBA_AGENT_CLIENT_KEY: client_key must be the key as `genba clients add`"
+                        + " printed it, on one line without tabs or characters other than ASCII");
+    }
+
+    @Test
     void environment_variables_override_the_file_and_are_checked_alike() throws IOException {
         Path file = write("""
                 {"server_url": "http://genba:8501", "client_id": "HANDHELD-01", "client_key": "k", "mirror_mode": false}
