@@ -34,7 +34,14 @@ final class EnvText {
             Object value = setting.parse(text);
             return value == null && setting.type() == AgentSetting.Type.URL ? null : value;
         } catch (ProtocolException e) {
-            return List.of(text);
+            if (setting.type() == AgentSetting.Type.INTEGER) {
+                try {
+                    return Long.parseLong(text.trim()); // out of range: the reader says so, with the number
+                } catch (NumberFormatException notNumber) {
+                    return List.of(text);
+                }
+            }
+            return setting.type() == AgentSetting.Type.URL ? text.trim() : List.of(text);
         }
     }
 }

@@ -168,6 +168,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void an_environment_number_out_of_range_is_reported_as_out_of_range() throws IOException {
+        Path file = write("""
+                {"server_url": "http://genba:8501", "client_id": "HANDHELD-01", "client_key": "k"}
+                """);
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("GENBA_AGENT_TIMEOUT_MS", "99999999")).load(file))
+                .hasMessage("environment GENBA_AGENT_TIMEOUT_MS: timeout_ms must be between 100 and 600000, got 99999999");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("GENBA_AGENT_STATUS_INTERVAL_S", "0")).load(file))
+                .hasMessage("environment GENBA_AGENT_STATUS_INTERVAL_S: status_interval_s must be between 10 and 3600, got 0");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("GENBA_AGENT_PRIMARY_ENDPOINT", "window-a:8501")).load(file))
+                .hasMessageStartingWith("environment GENBA_AGENT_PRIMARY_ENDPOINT: primary_endpoint must be an http://")
+                .hasMessageEndingWith("got \"window-a:8501\"");
+    }
+
+    @Test
     void environment_variables_override_the_file_and_are_checked_alike() throws IOException {
         Path file = write("""
                 {"server_url": "http://genba:8501", "client_id": "HANDHELD-01", "client_key": "k", "mirror_mode": false}
