@@ -109,7 +109,7 @@ public final class GenbaAgent implements AutoCloseable {
 
         JournalCursor journalCursor = new JournalCursor(database);
         LogShipper shipper = new LogShipper(logs, new LogInbox(database), journalCursor, http, file.serverUrl(),
-                file.clientId(), () -> settings.current().timeoutMs());
+                file.clientId(), () -> settings.current().jobTimeoutMs());
         // Run after the periodic jobs stop and before the outbox closes: the warnings of the last
         // seconds are shipped, briefly, once the scans' own stop is done.
         started.push(() -> shipper.flushWithin(LogShipper.STOP_BUDGET));

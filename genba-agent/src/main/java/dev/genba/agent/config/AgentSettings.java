@@ -12,6 +12,18 @@ import java.util.Map;
 public record AgentSettings(long configVersion, String primaryEndpoint, String mirrorEndpoint, boolean mirrorMode,
                             int timeoutMs, int maxAttempts, long backoffMs, int statusIntervalS,
                             int configPollIntervalS, int logFlushIntervalS) {
+    /** The most a status report, log batch or config poll waits for its answer; see {@link #jobTimeoutMs()}. */
+    public static final int JOB_TIMEOUT_CAP_MS = 10_000;
+
+    /**
+     * {@code timeout_ms} for the agent's own small requests (status, logs, config), at most
+     * {@value #JOB_TIMEOUT_CAP_MS} ms: they share one thread, and a server that takes a connection
+     * but never answers would otherwise hold all three for as long as {@code timeout_ms} allows
+     * (up to 10 minutes, meant for scan batches), and keep `genba-agent report` waiting as long.
+     */
+    public int jobTimeoutMs() {
+        return Math.min(timeoutMs, JOB_TIMEOUT_CAP_MS);
+    }
 
     public static AgentSettings from(long configVersion, Map<String, Object> values, String serverUrl) {
         String primary = (String) values.get("primary_endpoint");

@@ -41,7 +41,7 @@ public final class ConfigPoller {
         String etag = settings.serverConfig().map(ServerConfig::etag).orElse(null);
         HttpAnswer answer;
         try {
-            answer = http.get(url, settings.current().timeoutMs(), etag == null ? Map.of() : Map.of("If-None-Match", etag));
+            answer = http.get(url, settings.current().jobTimeoutMs(), etag == null ? Map.of() : Map.of("If-None-Match", etag));
         } catch (IOException e) {
             contact.unreachable(NoAnswer.describe(url, e));
             return Result.FAILED;

@@ -157,7 +157,8 @@ public final class StatusReporter {
     public SendResult send(String body) {
         String url = settings.file().serverUrl() + "/api/clients/status";
         try {
-            HttpAnswer answer = http.postJson(url, body.getBytes(StandardCharsets.UTF_8), settings.current().timeoutMs());
+            HttpAnswer answer = http.postJson(url, body.getBytes(StandardCharsets.UTF_8),
+                    settings.current().jobTimeoutMs());
             if (answer.ok()) {
                 contact.answered(null);
                 return SendResult.TAKEN;
