@@ -13,6 +13,11 @@ import java.util.UUID;
  * naming the full dotted path of the field ({@code payload.tag_id}) and what was expected.
  */
 public final class JsonFields {
+    /** Far beyond a double's range, well within what PostgreSQL's numeric (and so jsonb) can hold. */
+    static final int MAX_DECIMAL_SCALE = 1000;
+    /** {@code Instant.toString} writes other years in a form PostgreSQL cannot read ({@code 0000-}, {@code +10000-}). */
+    private static final Instant EARLIEST_INSTANT = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant END_OF_INSTANTS = Instant.parse("9999-12-31T23:59:59.999999999Z");
     private final Map<String, Object> object;
     private final String path;
 
@@ -97,10 +102,16 @@ public final class JsonFields {
         return text;
     }
 
-    /** Checks every string (keys included) inside a free-form value such as unknown payload fields. */
+    /**
+     * Checks every string (keys included) inside a free-form value such as unknown payload fields, and
+     * every number: PostgreSQL's jsonb refuses one like {@code 1e200000} or {@code 1e-20000}, short as it is.
+     */
     public static void checkStrings(String field, Object value, int maxLength) {
         if (value instanceof String text) {
             checkText(field, text, maxLength);
+        } else if (value instanceof BigDecimal number && Math.abs((long) number.scale()) > MAX_DECIMAL_SCALE) {
+            throw ProtocolException.invalidField(field, field + " is " + abbreviate(number.toString())
+                    + ", a number too large or too small to store (at most " + MAX_DECIMAL_SCALE + " decimal places either way)");
         } else if (value instanceof Map<?, ?> map) {
             for (Map.Entry<?, ?> entry : map.entrySet()) {
                 checkText(field, String.valueOf(entry.getKey()), 256);
@@ -141,13 +152,19 @@ public final class JsonFields {
         if (text == null) {
             return null;
         }
+        Instant value;
         try {
-            return Timestamps.parse(text);
+            value = Timestamps.parse(text);
         } catch (DateTimeParseException e) {
             throw ProtocolException.invalidField(path(name), path(name)
                     + " must be an ISO-8601 timestamp with a time zone, like 2025-02-20T10:15:03Z, got \""
                     + abbreviate(text) + "\"");
         }
+        if (value.isBefore(EARLIEST_INSTANT) || value.isAfter(END_OF_INSTANTS)) {
+            throw ProtocolException.invalidField(path(name), path(name)
+                    + " must be between the years 0001 and 9999 (UTC), got \"" + abbreviate(text) + "\"");
+        }
+        return value;
     }
 
     public Double optionalNumber(String name, double min, double max) {

@@ -36,9 +36,8 @@ public record ScanRequest(UUID scanId, String deviceId, Instant scannedAt, Strin
         String orderId = payload.optionalText("order_id", MAX_TEXT);
         String station = payload.optionalText("station", MAX_TEXT);
         String lot = payload.optionalText("lot", MAX_TEXT);
-        for (Map.Entry<String, Object> extra : payload.raw().entrySet()) {
-            JsonFields.checkStrings(payload.path(extra.getKey()), extra.getValue(), 4096);
-        }
+        // the whole payload, so its own field names are checked too (jsonb refuses a NUL in one)
+        JsonFields.checkStrings(body.path("payload"), payload.raw(), 4096);
         Map<String, Object> kept = new LinkedHashMap<>(payload.raw());
         kept.put("order_id", orderId == null ? "" : orderId);
         return new ScanRequest(scanId, deviceId, scannedAt, tagId, orderId == null ? "" : orderId,

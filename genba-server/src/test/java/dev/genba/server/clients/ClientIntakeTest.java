@@ -199,6 +199,23 @@ class ClientIntakeTest {
         assertThat(server.count("select count(*) from client_logs where client_id = 'OLD-1' and message = 'new'")).isEqualTo(1);
     }
 
+    @ParameterizedTest(name = "{0} is refused with 400")
+    @CsvSource(delimiter = '|', value = {
+            "year 0000 | \"timestamp\": \"0000-06-01T00:00:00Z\" | logs[0].timestamp",
+            "year 10000 | \"timestamp\": \"+10000-01-01T00:00:00Z\" | logs[0].timestamp",
+            "a context number PostgreSQL cannot hold | \"timestamp\": \"2026-11-23T01:00:00Z\", \"context\": {\"n\": 1e200000} | logs[0].context.n"})
+    void a_log_line_the_database_could_not_hold_is_refused_naming_the_field_not_answered_500(String name, String fields,
+                                                                                           String field) {
+        String batch = "{\"client_id\": \"KIOSK-01\", \"logs\": [{\"level\": \"info\", \"message\": \"odd\", " + fields + "}]}";
+        long before = server.count("select count(*) from client_logs");
+
+        HttpResponse<String> response = server.postJson("/api/clients/logs", key, batch);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(((Map<?, ?>) Json.parse(response.body())).get("field")).isEqualTo(field);
+        assertThat(server.count("select count(*) from client_logs")).isEqualTo(before);
+    }
+
     @Test
     void a_log_batch_with_one_bad_line_is_refused_whole_naming_the_line() {
         String batch = """

@@ -182,6 +182,32 @@ class ScanIngestTest {
     }
 
     @Test
+    void a_scan_the_database_could_not_hold_is_rejected_alone_and_the_rest_of_its_batch_is_stored() {
+        UUID good = UUID.randomUUID();
+        UUID nulName = UUID.randomUUID();
+        UUID hugeNumber = UUID.randomUUID();
+        String batch = """
+                {"scans": [
+                  %s,
+                  {"scan_id": "%s", "device_id": "HANDHELD-01", "scanned_at": "2026-01-01T00:00:00Z",
+                   "payload": {"tag_id": "POISON-1", "location": "X", "a\\u0000b": 1}},
+                  {"scan_id": "%s", "device_id": "HANDHELD-01", "scanned_at": "2026-01-01T00:00:00Z",
+                   "payload": {"tag_id": "POISON-2", "location": "X", "weight": 1e200000}}
+                ]}""".formatted(Scans.json(good, "HANDHELD-01", Instant.now(), "POISON-0", "", "A"), nulName, hugeNumber);
+
+        HttpResponse<String> response = server.postJson("/api/v1/scans/batch", key, batch);
+
+        // before: 503 for the whole batch, every time it was sent, so the agent's queue never moved on
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> items = (List<Map<String, Object>>) body(response).get("results");
+        assertThat(items).extracting(item -> item.get("status")).containsExactly("stored", "rejected", "rejected");
+        assertThat(items.get(1)).containsEntry("field", "scans[1].payload");
+        assertThat(items.get(2)).containsEntry("field", "scans[2].payload.weight");
+        assertThat(server.count("select count(*) from scans where tag_id like 'POISON-%'")).isEqualTo(1);
+    }
+
+    @Test
     void a_batch_of_a_thousand_scans_is_accepted_and_more_is_refused_whole() {
         StringBuilder thousand = new StringBuilder("{\"scans\": [");
         for (int i = 0; i < 1001; i++) {
