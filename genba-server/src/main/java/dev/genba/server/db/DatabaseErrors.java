@@ -26,4 +26,29 @@ public final class DatabaseErrors {
         }
         return false;
     }
+
+    /**
+     * PostgreSQL refused a value itself (SQLSTATE class 22, "data exception": a number out of range,
+     * a character it cannot hold): storing the same thing again cannot succeed, so it is not a 503.
+     */
+    public static boolean isDataException(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("22")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** PostgreSQL's own words for a refused value, without the SQL or the parameters. */
+    public static String dataExceptionMessage(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("22")) {
+                String message = String.valueOf(sql.getMessage());
+                int detail = message.indexOf('\n');
+                return (detail < 0 ? message : message.substring(0, detail)).replaceFirst("^ERROR: ", "");
+            }
+        }
+        return "a value the database cannot hold";
+    }
 }

@@ -2,6 +2,7 @@ package dev.genba.server.scans;
 
 import dev.genba.protocol.ScanRequest;
 import dev.genba.protocol.ScanResult;
+import dev.genba.server.db.DatabaseErrors;
 import dev.genba.server.http.ApiException;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -112,7 +113,7 @@ public final class ScanBatcher implements AutoCloseable {
             }
         } catch (RuntimeException groupFailure) {
             if (group.size() == 1) {
-                complete(group.get(0), null, groupFailure);
+                settleAlone(group.get(0), groupFailure);
                 return;
             }
             // Do not let one request's failure fail the others that shared its transaction.
@@ -122,10 +123,40 @@ public final class ScanBatcher implements AutoCloseable {
                 try {
                     complete(pending, jdbi.withHandle(handle -> store.write(handle, pending.scans())), null);
                 } catch (RuntimeException alone) {
-                    complete(pending, null, alone);
+                    settleAlone(pending, alone);
                 }
             }
         }
+    }
+
+    /**
+     * A request whose own transaction failed. When PostgreSQL refused a value (a data exception, which
+     * the request checks should have caught), its scans are stored one by one and only those the
+     * database cannot hold are answered "rejected": a 503 for the whole request would have the device
+     * send it again for ever, holding up every scan queued behind it. Any other failure fails the
+     * request (503: the database is away).
+     */
+    private void settleAlone(Pending pending, RuntimeException failure) {
+        if (!DatabaseErrors.isDataException(failure)) {
+            complete(pending, null, failure);
+            return;
+        }
+        List<ScanResult> results = new ArrayList<>(pending.scans().size());
+        for (ScanRequest scan : pending.scans()) {
+            try {
+                results.addAll(jdbi.withHandle(handle -> store.write(handle, List.of(scan))));
+            } catch (RuntimeException one) {
+                if (!DatabaseErrors.isDataException(one)) {
+                    complete(pending, null, one);
+                    return;
+                }
+                String reason = DatabaseErrors.dataExceptionMessage(one);
+                log.warn("scan {} from {} refused by the database: {}", scan.scanId(), scan.deviceId(), reason);
+                results.add(ScanResult.rejected(scan.scanId(), "invalid_field", "payload",
+                        "the database cannot store this scan's payload (" + reason + "); it was not stored"));
+            }
+        }
+        complete(pending, results, null);
     }
 
     private void complete(Pending pending, List<ScanResult> results, RuntimeException failure) {

@@ -72,6 +72,10 @@ public final class ScanRoutes implements RouteGroup {
             AccessGuard.requireOwnId(caller, scan.deviceId(), "device_id");
             checkClock(scan, "scanned_at");
             ScanResult result = await(batcher.submit(List.of(scan))).get(0);
+            if (!result.accepted()) {
+                // refused by the database itself: a 200 would tell the device it was stored
+                throw ApiException.badRequest(result.field(), result.message());
+            }
             outcomes.get(result.status()).increment();
             Map<String, Object> response = result.toJson();
             response.put("request_id", RequestIds.of(ctx));

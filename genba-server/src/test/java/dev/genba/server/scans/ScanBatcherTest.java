@@ -7,8 +7,10 @@ import dev.genba.protocol.ScanResult;
 import dev.genba.server.db.Database;
 import dev.genba.server.testing.TestPostgres;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -57,5 +59,39 @@ class ScanBatcherTest {
                     "select location from part_locations where tag_id = 'GROUP-299'").mapTo(String.class).one());
             assertThat(latest).isEqualTo("L7799");
         }
+    }
+
+    @Test
+    void a_scan_postgresql_refuses_is_rejected_alone_and_the_scans_beside_it_are_stored() throws Exception {
+        // Values the request checks refuse today; built directly, as a gap in those checks would let them in.
+        ScanRequest good = scan(1);
+        ScanRequest nulInName = withPayloadField(scan(2), "a\u0000b", 1);
+        ScanRequest hugeNumber = withPayloadField(scan(3), "n", new BigDecimal("1e200000"));
+        ScanRequest alsoGood = scan(4);
+        try (Database database = Database.connect(TestPostgres.newDatabase(), 4, "test", null)) {
+            database.migrate();
+            try (ScanBatcher batcher = new ScanBatcher(database.jdbi(), 1, 100_000, new SimpleMeterRegistry())) {
+                CompletableFuture<List<ScanResult>> batch = batcher.submit(List.of(good, nulInName, hugeNumber));
+                CompletableFuture<List<ScanResult>> beside = batcher.submit(List.of(alsoGood));
+
+                assertThat(batch.get(30, TimeUnit.SECONDS)).extracting(ScanResult::status).containsExactly(
+                        ScanResult.Status.STORED, ScanResult.Status.REJECTED, ScanResult.Status.REJECTED);
+                assertThat(batch.get().get(1).field()).isEqualTo("payload");
+                assertThat(batch.get().get(1).message()).startsWith("the database cannot store this scan's payload (")
+                        .endsWith("); it was not stored");
+                assertThat(beside.get(30, TimeUnit.SECONDS)).extracting(ScanResult::status)
+                        .containsExactly(ScanResult.Status.STORED);
+            }
+            List<String> stored = database.jdbi().withHandle(handle -> handle.createQuery(
+                    "select scan_id::text from scans order by scan_id").mapTo(String.class).list());
+            assertThat(stored).containsExactlyInAnyOrder(good.scanId().toString(), alsoGood.scanId().toString());
+        }
+    }
+
+    private static ScanRequest withPayloadField(ScanRequest scan, String name, Object value) {
+        Map<String, Object> payload = new LinkedHashMap<>(scan.payload());
+        payload.put(name, value);
+        return new ScanRequest(scan.scanId(), scan.deviceId(), scan.scannedAt(), scan.tagId(), scan.orderId(),
+                scan.location(), scan.station(), scan.lot(), payload);
     }
 }
