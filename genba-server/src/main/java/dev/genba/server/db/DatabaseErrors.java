@@ -15,8 +15,10 @@ public final class DatabaseErrors {
             }
             if (cause instanceof SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();
-                // 08: connection exceptions; 57P01-57P03: shutdown / cannot connect now; 53300: too many connections
-                if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
+                // 08: connection exceptions; 57P01-57P03: shutdown / cannot connect now; 53300: too many connections;
+                // 40001 / 40P01: a serialization failure or deadlock rolled the transaction back, the same again can pass
+                if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")
+                        || state.equals("40001") || state.equals("40P01")) {
                     return true;
                 }
             }
