@@ -85,9 +85,15 @@ public final class JournalTail implements AutoCloseable {
                         }
                         readAny = true;
                         String cursor = text(fields.get("__CURSOR"));
-                        LogBatch.Entry entry = toEntry(fields);
-                        if (entry != null) {
-                            buffer.add(entry, cursor);
+                        try {
+                            LogBatch.Entry entry = toEntry(fields);
+                            if (entry != null) {
+                                buffer.add(entry, cursor);
+                            }
+                        } catch (RuntimeException unreadable) {
+                            // one odd line is skipped: thrown out of this loop, it would restart journalctl
+                            // before it, and the lines after it would never be read
+                            LOG.warning("a journal line could not be read and is skipped (" + unreadable + ")");
                         }
                         if (cursor != null) {
                             resumeAfter = cursor;
@@ -112,6 +118,9 @@ public final class JournalTail implements AutoCloseable {
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.warning("cannot follow the journal of " + units + ": " + e.getMessage());
+                if (process != null) {
+                    process.destroy(); // not left running beside the one started next
+                }
                 sleepQuietly();
             } catch (InterruptedException e) {
                 return;
@@ -155,7 +164,7 @@ public final class JournalTail implements AutoCloseable {
 
     private static LogBatch.Entry toEntry(Map<?, ?> fields) {
         String message = text(fields.get("MESSAGE"));
-        if (message == null && fields.containsKey("MESSAGE")) {
+        if (fields.containsKey("MESSAGE") && fields.get("MESSAGE") == null) {
             // `-o json` gives a field over 4096 bytes as null. Not asked for in full with --all: one
             // line could then be as large as the journal lets a unit write, read whole into a 24 MB heap.
             message = "(a message over 4096 bytes, which journalctl -o json leaves out; read it on this Pi with"
@@ -181,7 +190,7 @@ public final class JournalTail implements AutoCloseable {
         if (value instanceof String text) {
             return text;
         }
-        if (value instanceof List<?> bytes && !bytes.isEmpty() && bytes.get(0) instanceof Number) {
+        if (value instanceof List<?> bytes && !bytes.isEmpty() && bytes.stream().allMatch(Number.class::isInstance)) {
             byte[] raw = new byte[bytes.size()];
             for (int i = 0; i < raw.length; i++) {
                 raw[i] = ((Number) bytes.get(i)).byteValue();

@@ -164,6 +164,28 @@ class JournalTailTest {
     }
 
     @Test
+    void a_journal_line_that_cannot_be_read_is_skipped_and_the_lines_after_it_are_shipped_without_a_restart()
+            throws Exception {
+        LogShipper shipper = startAgent();
+        // MESSAGE as bytes (journald's form for non-UTF-8 text), but not all of them numbers
+        Files.writeString(directory.resolve("journal.jsonl"), """
+                {"__CURSOR":"s=1;i=odd","__REALTIME_TIMESTAMP":"1763900000000000","PRIORITY":"3",\
+                "_SYSTEMD_UNIT":"scanner.service","MESSAGE":[72,"i"]}
+                """, StandardOpenOption.APPEND);
+        journal("m-3");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            shipper.flush();
+            return shipped().contains("m-3");
+        });
+
+        assertThat(shipped()).containsExactly("m-3");
+        assertThat(Files.readAllLines(directory.resolve("journalctl-args.log"))).as("journalctl was not restarted")
+                .hasSize(1);
+        assertThat(new JournalCursor(database).load()).isEqualTo("s=1;i=m-3");
+    }
+
+    @Test
     void a_message_too_long_for_journalctl_s_json_is_shipped_as_a_pointer_to_it_not_skipped() {
         // journalctl -o json gives a field over 4096 bytes as null
         LogBatch.Entry entry = JournalTail.toEntry("""
