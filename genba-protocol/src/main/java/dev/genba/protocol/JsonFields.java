@@ -16,8 +16,9 @@ public final class JsonFields {
     /** Far beyond a double's range, well within what PostgreSQL's numeric (and so jsonb) can hold. */
     static final int MAX_DECIMAL_SCALE = 1000;
     /** {@code Instant.toString} writes other years in a form PostgreSQL cannot read ({@code 0000-}, {@code +10000-}). */
-    private static final Instant EARLIEST_INSTANT = Instant.parse("0001-01-01T00:00:00Z");
-    private static final Instant END_OF_INSTANTS = Instant.parse("9999-12-31T23:59:59.999999999Z");
+    // 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999999Z, without loading the date parser into the agent
+    private static final Instant EARLIEST_INSTANT = Instant.ofEpochSecond(-62_135_596_800L);
+    private static final Instant END_OF_INSTANTS = Instant.ofEpochSecond(253_402_300_799L, 999_999_999);
     private final Map<String, Object> object;
     private final String path;
 
