@@ -7,6 +7,7 @@ import dev.genba.agent.config.ConfigLoader;
 import dev.genba.agent.config.LiveSettings;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.Semaphore;
 import java.time.ZoneOffset;
 import java.time.ZoneId;
@@ -77,6 +78,26 @@ class DeliveryWorkerTest {
         return new DeliveryWorker(destination, outbox, settings, new ScanSender(new AgentHttp("test-key-0001", "test")),
                 new LatencyTracker(destination, new LatencyStore(database), Clock.systemUTC()), primary == null ? () -> false : primary::failing, 200,
                 Clock.systemUTC());
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /**
+     * One primary step on its own thread while the old server holds its answers to single POSTs
+     * ({@code answers} lets some through); {@code check} runs meanwhile, then every answer is let go.
+     */
+    private void whilePrimaryHeld(DeliveryWorker primary, Semaphore answers, Step check) throws Exception {
+        primaryServer.holdSinglePosts(answers);
+        Thread primaryThread = new Thread(primary::deliverOnce);
+        primaryThread.start();
+        try {
+            check.run();
+        } finally {
+            answers.release(1_000);
+            primaryThread.join(20_000);
+        }
     }
 
     private List<String> enqueue(int count, String tagPrefix, List<Destination> destinations) {
@@ -449,20 +470,14 @@ class DeliveryWorkerTest {
         DeliveryWorker mirror = worker(Destination.MIRROR, settings, primary);
         enqueue(50, "T", BOTH);
         Semaphore answers = new Semaphore(0);
-        primaryServer.holdSinglePosts(answers);
-        Thread primaryThread = new Thread(primary::deliverOnce);
-        primaryThread.start();
-        try {
+        whilePrimaryHeld(primary, answers, () -> {
             // the batch URL said "no such route"; the old server is working on the first scan
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> primaryServer.singlePostsReceived() == 1);
 
             mirror.deliverOnce();
 
             assertThat(mirrorServer.storedScanIds()).hasSizeLessThanOrEqualTo(1);
-        } finally {
-            answers.release(1_000);
-            primaryThread.join(20_000);
-        }
+        });
     }
 
     @Test
@@ -471,17 +486,11 @@ class DeliveryWorkerTest {
         DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
         enqueue(100, "T", List.of(Destination.PRIMARY));
         Semaphore answers = new Semaphore(29);
-        primaryServer.holdSinglePosts(answers);
-        Thread primaryThread = new Thread(primary::deliverOnce);
-        primaryThread.start();
-        try {
+        whilePrimaryHeld(primary, answers, () -> {
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> primaryServer.singlePostsReceived() == 30);
 
             assertThat(outbox.stats().get(Destination.PRIMARY).pending()).isEqualTo(100 - 20);
-        } finally {
-            answers.release(1_000);
-            primaryThread.join(20_000);
-        }
+        });
     }
 
     @Test
@@ -496,20 +505,14 @@ class DeliveryWorkerTest {
         runUntilIdle(mirror);
         List<String> ids = enqueue(5, "T", BOTH);
         Semaphore answers = new Semaphore(0);
-        primaryServer.holdSinglePosts(answers);
-        Thread primaryThread = new Thread(primary::deliverOnce);
-        primaryThread.start();
-        try {
+        whilePrimaryHeld(primary, answers, () -> {
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> primaryServer.singlePostsReceived() == 2);
             // the old server is still working on the first of the five
 
             mirror.deliverOnce();
 
             assertThat(mirrorServer.storedScanIds()).hasSize(2).endsWith(ids.get(0));
-        } finally {
-            answers.release(1_000);
-            primaryThread.join(20_000);
-        }
+        });
         runUntilIdle(mirror);
         assertThat(mirrorServer.storedScanIds()).hasSize(6).endsWith(ids.toArray(String[]::new));
     }
@@ -523,20 +526,14 @@ class DeliveryWorkerTest {
         enqueue(50, "T", List.of(Destination.PRIMARY));
         // the old server answers one batch, then holds the first scan of the next
         Semaphore answers = new Semaphore(DeliveryWorker.ONE_BY_ONE_BATCH);
-        primaryServer.holdSinglePosts(answers);
-        Thread primaryThread = new Thread(primary::deliverOnce);
-        primaryThread.start();
-        try {
+        whilePrimaryHeld(primary, answers, () -> {
             Awaitility.await().atMost(Duration.ofSeconds(10))
                     .until(() -> primaryServer.singlePostsReceived() == 1 + DeliveryWorker.ONE_BY_ONE_BATCH + 1);
 
             assertThat(outbox.stats().get(Destination.PRIMARY).pending())
                     .as("scans in the outbox while the old server works on the first scan of the second batch")
                     .isEqualTo(50 - DeliveryWorker.ONE_BY_ONE_BATCH);
-        } finally {
-            answers.release(1_000);
-            primaryThread.join(20_000);
-        }
+        });
         assertThat(primaryServer.storedScanIds()).hasSize(51);
     }
 
@@ -778,22 +775,16 @@ class DeliveryWorkerTest {
         runUntilIdle(primary);
         List<String> setAside = enqueue(3, "T", List.of(Destination.PRIMARY));
         Semaphore answers = new Semaphore(0);
-        primaryServer.holdSinglePosts(answers);
-        Thread primaryThread = new Thread(primary::deliverOnce);
-        primaryThread.start();
-        String later;
-        try {
+        AtomicReference<String> later = new AtomicReference<>();
+        whilePrimaryHeld(primary, answers, () -> {
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> primaryServer.singlePostsReceived() == 2);
             assertThat(new DeadLetterStore(database, 100_000).setAside(Destination.PRIMARY, 3, Instant.now()))
                     .extracting(DeadLetter::scanId).containsExactlyElementsOf(setAside);
-            later = enqueue(1, "LATER", List.of(Destination.PRIMARY)).get(0);
-        } finally {
-            answers.release(1_000);
-            primaryThread.join(20_000);
-        }
+            later.set(enqueue(1, "LATER", List.of(Destination.PRIMARY)).get(0));
+        });
         runUntilIdle(primary);
 
         assertThat(primaryServer.storedScanIds()).as("the scan acknowledged after the set-aside reaches the server")
-                .contains(later);
+                .contains(later.get());
     }
 }
