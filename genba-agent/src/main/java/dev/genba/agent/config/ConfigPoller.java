@@ -43,19 +43,19 @@ public final class ConfigPoller {
         try {
             answer = http.get(url, settings.current().jobTimeoutMs(), etag == null ? Map.of() : Map.of("If-None-Match", etag));
         } catch (IOException e) {
-            contact.unreachable(NoAnswer.describe(url, e));
+            contact.unreachable(ServerContact.Call.CONFIG, NoAnswer.describe(url, e));
             return Result.FAILED;
         }
         contact.compareClock(answer);
         if (answer.status() == 304) {
-            contact.answered(null);
+            contact.answered(ServerContact.Call.CONFIG, null);
             return Result.UNCHANGED;
         }
         if (!answer.ok()) {
-            contact.answered(answer.describe(url));
+            contact.answered(ServerContact.Call.CONFIG, answer.describe(url));
             return Result.FAILED;
         }
-        contact.answered(null);
+        contact.answered(ServerContact.Call.CONFIG, null);
         try {
             Object wire = Json.parse(answer.body());
             if (!(wire instanceof Map<?, ?>)) {

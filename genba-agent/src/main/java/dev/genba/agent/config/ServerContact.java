@@ -5,50 +5,60 @@ import dev.genba.agent.http.ServerClock;
 import dev.genba.agent.logs.AgentLog;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Whether the Genba server answered the last call, and the last problem if any; a change is
- * logged once, not once per retry, so an outage of a night is two log lines.
+ * Whether the Genba server answered the last call, and what is wrong with each kind of call. A
+ * change is logged once, not once per retry, so an outage of a night is a few log lines.
+ *
+ * <p>The problems are kept per {@link Call}: the config poll (every 30 s) and the status report
+ * (every 60 s) fail with different messages (their URLs differ), and a server may refuse one and
+ * take the other. Kept as one, each call replaced the other's problem and every call of a night's
+ * outage was logged again, crowding the log buffer with one repeated warning.
  */
 public final class ServerContact {
     public record State(boolean reachable, Instant since, String problem) {
     }
+
+    /** The agent's calls to the Genba server that say whether it answers. */
+    public enum Call { CONFIG, STATUS }
 
     private static final AgentLog LOG = AgentLog.of(ServerContact.class);
     private static final String NOT_CONTACTED = "not contacted yet";
     private static final long CLOCK_REPEAT_LOG_MS = 3_600_000;
 
     private final Clock clock;
-    private final AtomicReference<State> state;
+    private final Map<Call, String> problems = new EnumMap<>(Call.class);
+    private volatile State state;
     /** While this Pi's clock is off: when that was last logged (monotonic ms); null while it agrees. */
     private Long clockWrongLoggedAtMs;
 
     public ServerContact(Clock clock) {
         this.clock = clock;
-        this.state = new AtomicReference<>(new State(false, clock.instant(), NOT_CONTACTED));
+        this.state = new State(false, clock.instant(), NOT_CONTACTED);
     }
 
-    /** The server answered; {@code problem} is null when it also accepted the call. */
-    public void answered(String problem) {
-        update(true, problem);
+    /** The server answered {@code call}; {@code problem} is null when it also accepted it. */
+    public void answered(Call call, String problem) {
+        update(call, true, problem);
     }
 
-    public void unreachable(String problem) {
-        update(false, problem);
+    public void unreachable(Call call, String problem) {
+        update(call, false, problem);
     }
 
-    private void update(boolean reachable, String problem) {
-        State previous = state.get();
-        if (previous.reachable() == reachable && Objects.equals(previous.problem(), problem)) {
-            return;
-        }
-        state.set(new State(reachable, clock.instant(), problem));
-        if (problem != null) {
+    private synchronized void update(Call call, boolean reachable, String problem) {
+        String previous = problem == null ? problems.remove(call) : problems.put(call, problem);
+        if (problem != null && !problem.equals(previous)) {
             LOG.warn("server problem: " + problem);
-        } else if (previous.problem() != null && !previous.problem().equals(NOT_CONTACTED)) {
+        } else if (problem == null && previous != null && problems.isEmpty()) {
             LOG.info("the server answers again");
+        }
+        String outstanding = problems.isEmpty() ? null : problems.values().iterator().next();
+        if (state.reachable() != reachable || !Objects.equals(state.problem(), outstanding)) {
+            state = new State(reachable, clock.instant(), outstanding);
         }
     }
 
@@ -75,7 +85,8 @@ public final class ServerContact {
         }
     }
 
+    /** Reachable as of the last call; the problem of a call that still has one, null when none has. */
     public State state() {
-        return state.get();
+        return state;
     }
 }

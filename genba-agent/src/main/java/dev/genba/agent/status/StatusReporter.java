@@ -160,17 +160,17 @@ public final class StatusReporter {
             HttpAnswer answer = http.postJson(url, body.getBytes(StandardCharsets.UTF_8),
                     settings.current().jobTimeoutMs());
             if (answer.ok()) {
-                contact.answered(null);
+                contact.answered(ServerContact.Call.STATUS, null);
                 return SendResult.TAKEN;
             }
-            contact.answered(answer.describe(url));
+            contact.answered(ServerContact.Call.STATUS, answer.describe(url));
             if (answer.status() == 400 || answer.status() == 422) {
                 LOG.warn("the server refused a status report for good (" + answer.errorSummary() + "); it is dropped");
                 return SendResult.REFUSED;
             }
             return SendResult.RETRY_LATER;
         } catch (IOException e) {
-            contact.unreachable(NoAnswer.describe(url, e));
+            contact.unreachable(ServerContact.Call.STATUS, NoAnswer.describe(url, e));
             return SendResult.RETRY_LATER;
         }
     }
