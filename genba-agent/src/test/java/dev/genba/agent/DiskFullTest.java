@@ -145,6 +145,75 @@ class DiskFullTest {
         }
     }
 
+    @Test
+    void an_agent_stopped_while_the_disk_is_full_starts_again_and_delivers_the_scans_it_acknowledged() throws Exception {
+        int port = AgentProcesses.freePort();
+        FakeGenbaServer server = new FakeGenbaServer().forceStatus(503);
+        Path config = TestConfig.write(directory, server.url(), port, "\"status_interval_s\": 10");
+        Path state = directory.resolve("state");
+        Files.createDirectories(state);
+        // the small filesystem outlives the agent's processes, as a Pi's SD card does
+        Process filesystem = tmpfsHeldFor(state, "16m");
+        Process agent = startIn(filesystem, config);
+        List<String> acknowledged = new ArrayList<>();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> AgentProcesses.post(port, "WARMUP") != null);
+            for (int i = 0; i < 50; i++) {
+                acknowledged.add(accepted(AgentProcesses.send(port, "BEFORE-" + i)));
+            }
+            // A clean stop (systemctl restart, a reboot) closes the outbox: SQLite removes its -wal and -shm.
+            agent.destroy();
+            assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            Path ballast = Path.of("/proc/" + filesystem.pid() + "/root" + state.toAbsolutePath() + "/ballast");
+            fill(ballast);
+
+            server.forceStatus(0);
+            agent = startIn(filesystem, config);
+            await("the scans acknowledged before the stop are delivered while the disk stays full")
+                    .atMost(Duration.ofSeconds(60)).until(() -> server.storedScanIds().containsAll(acknowledged));
+            assertThat(agent.isAlive()).as("the agent runs on a full disk rather than failing at every start").isTrue();
+            // the room it made to open the outbox takes a few scans, then the intake refuses again
+            Answer refused = null;
+            for (int i = 0; i < 20_000 && refused == null; i++) {
+                Answer answer = AgentProcesses.send(port, "FULL-" + i);
+                if (answer.status() == 202) {
+                    acknowledged.add(answer.scanId());
+                } else {
+                    refused = answer;
+                }
+            }
+            assertThat(refused).isNotNull();
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.message()).contains(SPACE_PROBLEM);
+
+            Files.delete(ballast);
+            await().atMost(Duration.ofSeconds(30)).until(() -> AgentProcesses.send(port, "AFTER").status() == 202);
+            await().atMost(Duration.ofSeconds(60)).until(() -> server.storedScanIds().containsAll(acknowledged));
+        } finally {
+            agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            filesystem.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            server.close();
+            Files.copy(directory.resolve("agent.log"), Path.of("target/disk-full-restart-agent.log"),
+                    StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** A tmpfs of {@code size} mounted on {@code state} in a mount namespace of its own, kept until the process ends. */
+    private static Process tmpfsHeldFor(Path state, String size) throws Exception {
+        Process holder = new ProcessBuilder("unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                "mount -t tmpfs -o size=" + size + " tmpfs \"$0\" && echo mounted && exec sleep 600",
+                state.toAbsolutePath().toString()).redirectErrorStream(true).start();
+        String said = new String(holder.getInputStream().readNBytes("mounted".length()), StandardCharsets.UTF_8);
+        assertThat(said).isEqualTo("mounted");
+        return holder;
+    }
+
+    /** {@code genba-agent run} in the mount namespace of {@code filesystem}. */
+    private static Process startIn(Process filesystem, Path config) throws IOException {
+        return AgentProcesses.startWrapped(config, List.of("nsenter", "--target", String.valueOf(filesystem.pid()),
+                "--user", "--mount", "--preserve-credentials"));
+    }
+
     /** {@code genba-agent run} with {@code state} on a tmpfs of {@code size} that only the agent sees. */
     private static Process startOnTmpfs(Path config, Path state, String size) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");

@@ -68,7 +68,7 @@ public final class DamagedOutbox {
                 deleteMarker(file); // nothing left to set aside
             }
             try {
-                database = AgentDatabase.open(file);
+                database = SpaceReserve.open(file);
             } catch (DatabaseException e) {
                 if (!e.damaged()) {
                     throw e;
@@ -78,6 +78,7 @@ public final class DamagedOutbox {
         }
         try {
             finishCopies(file, database);
+            SpaceReserve.keep(file);
             return database;
         } catch (RuntimeException e) {
             database.close();
@@ -105,7 +106,7 @@ public final class DamagedOutbox {
                     + " disk and start the agent again; it finishes the set-aside then (RUNBOOK 11.7)", e);
         }
         deleteMarker(file);
-        return AgentDatabase.open(file);
+        return SpaceReserve.open(file);
     }
 
     /**
