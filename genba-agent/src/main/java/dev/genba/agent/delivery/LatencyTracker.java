@@ -39,6 +39,11 @@ public final class LatencyTracker {
     private final TreeMap<Long, LatencyHistogram> unsaved = new TreeMap<>();
     private long lastFlushMs;
     private String endpoint;
+    /**
+     * False while the store could not be told that {@link #endpoint} is the one measured now (the
+     * disk takes no writes): it still holds another endpoint's hours, so nothing is added to them.
+     */
+    private boolean storeSwitched = true;
     private boolean keptInMemory;
 
     public LatencyTracker(Destination destination, LatencyStore store, Clock clock) {
@@ -63,8 +68,29 @@ public final class LatencyTracker {
         } else {
             flush();
         }
-        store.useEndpoint(destination, key);
         endpoint = key;
+        storeSwitched = false;
+        // Delivery calls this before each step: a full disk must not stop the scans going to the new
+        // endpoint for the sake of the latency figures, which wait in memory until the store is switched.
+        switchStore();
+    }
+
+    private boolean switchStore() {
+        try {
+            store.useEndpoint(destination, endpoint);
+            storeSwitched = true;
+        } catch (DatabaseException e) {
+            keepInMemory(e);
+        }
+        return storeSwitched;
+    }
+
+    private void keepInMemory(DatabaseException e) {
+        if (!keptInMemory) {
+            keptInMemory = true;
+            LOG.warn(destination.key() + " latency is kept in memory until the disk takes writes again: "
+                    + e.getMessage());
+        }
     }
 
     public synchronized void record(long elapsedMs) {
@@ -89,6 +115,9 @@ public final class LatencyTracker {
         long now = clock.millis();
         lastFlushMs = now;
         unsaved.headMap(LatencyStore.hourOf(now) - LatencyStore.HOURS_KEPT, true).clear();
+        if (!storeSwitched && !switchStore()) {
+            return;
+        }
         try {
             while (!unsaved.isEmpty()) {
                 Map.Entry<Long, LatencyHistogram> oldest = unsaved.firstEntry();
@@ -96,11 +125,7 @@ public final class LatencyTracker {
                 unsaved.pollFirstEntry();
             }
         } catch (DatabaseException e) {
-            if (!keptInMemory) {
-                keptInMemory = true;
-                LOG.warn(destination.key() + " latency is kept in memory until the disk takes writes again: "
-                        + e.getMessage());
-            }
+            keepInMemory(e);
             return;
         }
         keptInMemory = false;
@@ -132,6 +157,12 @@ public final class LatencyTracker {
      */
     public synchronized Summary summary() {
         flush();
+        if (!storeSwitched) {
+            // the store's hours are another endpoint's: only what was measured here since the switch
+            LatencyHistogram measured = new LatencyHistogram();
+            unsaved.values().forEach(hour -> measured.add(hour.countsText(), hour.totalMs(), hour.maxMs()));
+            return measured.summary();
+        }
         return store.summary(destination, clock.instant());
     }
 }

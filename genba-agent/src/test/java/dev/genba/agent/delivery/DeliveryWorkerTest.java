@@ -787,4 +787,30 @@ class DeliveryWorkerTest {
         assertThat(primaryServer.storedScanIds()).as("the scan acknowledged after the set-aside reaches the server")
                 .contains(later.get());
     }
+
+    @Test
+    void scans_waiting_go_to_a_new_endpoint_while_the_disk_takes_no_writes() throws Exception {
+        LiveSettings live = settings("");
+        DeliveryWorker primary = worker(Destination.PRIMARY, live, null);
+        enqueue(1, "FIRST", List.of(Destination.PRIMARY));
+        runUntilIdle(primary);
+        List<String> waiting = enqueue(3, "T", List.of(Destination.PRIMARY));
+        // the disk fills: a real failing write, SQLite aborts every write to these tables as a full disk would
+        database.write(connection -> connection.createStatement().executeUpdate("""
+                CREATE TRIGGER refuse_state BEFORE UPDATE ON agent_state BEGIN SELECT RAISE(ABORT, 'disk full'); END"""));
+        database.write(connection -> connection.createStatement().executeUpdate("""
+                CREATE TRIGGER refuse_outbox BEFORE DELETE ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END"""));
+        // meanwhile the server moves this device's scans to another endpoint (mirror mode switched on, say)
+        live.apply(ServerConfig.of("\"v1\"", Map.of("config_version", 1L, "primary_endpoint",
+                mirrorServer.scansEndpoint())));
+
+        try {
+            primary.deliverOnce();
+        } catch (RuntimeException e) {
+            // the settle cannot be written: the scans stay in the outbox and are sent again later
+        }
+
+        assertThat(mirrorServer.storedScanIds()).as("delivered while the disk is full, as RUNBOOK 11.5 promises")
+                .containsExactlyElementsOf(waiting);
+    }
 }

@@ -200,6 +200,30 @@ class LatencyTrackerTest {
         }
     }
 
+    @Test
+    void a_new_endpoint_the_disk_cannot_record_is_measured_in_memory_and_never_mixed_with_the_old_one() {
+        Clock clock = Clock.fixed(START, ZoneOffset.UTC);
+        try (AgentDatabase database = AgentDatabase.open(directory.resolve("outbox.db"))) {
+            LatencyTracker tracker = new LatencyTracker(Destination.PRIMARY, new LatencyStore(database), clock);
+            tracker.endpoint("http://raspi-server.local:8501/api/v1/scans");
+            tracker.record(8);
+            tracker.flush();
+            // a real failing write: SQLite aborts every write to the table, as a disk that takes none would
+            database.write(connection -> connection.createStatement().executeUpdate("""
+                    CREATE TRIGGER refuse BEFORE UPDATE ON agent_state BEGIN SELECT RAISE(ABORT, 'refused'); END"""));
+
+            tracker.endpoint("http://window-a.local:8501/api/v1/scans");
+            tracker.record(30);
+
+            assertThat(tracker.summary().samples()).as("Genba's 8 ms is not Window A's").isEqualTo(1);
+            assertThat(tracker.summary().max()).isEqualTo(30);
+            database.write(connection -> connection.createStatement().executeUpdate("DROP TRIGGER refuse"));
+            tracker.flush();
+            assertThat(new LatencyStore(database).summaryOf(Destination.PRIMARY, "http://window-a.local:8501/api/v1/scans",
+                    clock.instant()).samples()).as("written once the disk takes writes").isEqualTo(1);
+        }
+    }
+
     private static final class MutableClock extends Clock {
         private Instant now;
 
