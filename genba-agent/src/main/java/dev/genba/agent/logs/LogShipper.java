@@ -1,5 +1,6 @@
 package dev.genba.agent.logs;
 
+import dev.genba.agent.db.DatabaseException;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.http.HttpAnswer;
 import dev.genba.agent.http.NoAnswer;
@@ -111,8 +112,14 @@ public final class LogShipper {
             int batch = BatchSize.fitting(clientId, entries);
             Delivered delivered = deliver(entries.subList(0, batch), requestTimeoutMs);
             if (delivered.handled() > 0) {
-                inbox.removeThrough(stored.get(delivered.handled() - 1).id());
                 buffer.countRefused(delivered.refused());
+                try {
+                    inbox.removeThrough(stored.get(delivered.handled() - 1).id());
+                } catch (DatabaseException e) {
+                    // A full disk: these lines go again at a later flush (the server stores each line once),
+                    // and the lines in memory, this agent's own report of the full disk among them, go now.
+                    return true;
+                }
             }
             if (delivered.handled() < batch) {
                 return false;
@@ -136,7 +143,12 @@ public final class LogShipper {
             buffer.settle(taken, delivered.handled(), delivered.refused());
             String cursor = taken.journalCursorOfFirst(delivered.handled());
             if (cursor != null) {
-                journalCursor.save(cursor);
+                try {
+                    journalCursor.save(cursor);
+                } catch (DatabaseException e) {
+                    // A full disk: the next batch saves a later cursor; a restart before then ships some
+                    // lines again, which the server stores once.
+                }
             }
             if (delivered.handled() < batch) {
                 return;

@@ -145,6 +145,27 @@ class LogShipperTest {
     }
 
     @Test
+    void while_the_disk_takes_no_writes_the_lines_in_memory_are_shipped_too() {
+        new LogInbox(database).add(line("an operator discarded a dead letter"));
+        buffer.add(line("the disk holding the outbox is full"), "s=1;i=1");
+        // a real failing write: SQLite aborts every write to these tables, as a full disk would
+        database.write(connection -> connection.createStatement().executeUpdate("""
+                CREATE TRIGGER refuse_inbox BEFORE DELETE ON log_inbox BEGIN SELECT RAISE(ABORT, 'disk full'); END"""));
+        database.write(connection -> connection.createStatement().executeUpdate("""
+                CREATE TRIGGER refuse_cursor BEFORE INSERT ON agent_state BEGIN SELECT RAISE(ABORT, 'disk full'); END"""));
+
+        shipper.flush();
+
+        assertThat(stored).containsExactly("an operator discarded a dead letter", "the disk holding the outbox is full");
+        assertThat(buffer.take(10).entries()).isEmpty();
+        database.write(connection -> connection.createStatement().executeUpdate("DROP TRIGGER refuse_inbox"));
+        shipper.flush();
+        assertThat(stored).as("the inbox line is sent again once it can be removed; the server stores it once")
+                .hasSize(3);
+        assertThat(new LogInbox(database).oldest(10, 100_000)).isEmpty();
+    }
+
+    @Test
     void a_line_from_the_inbox_the_server_refuses_is_counted_as_dropped_too() {
         LogInbox inbox = new LogInbox(database);
         inbox.add(line("discarded a dead letter"));
