@@ -166,9 +166,10 @@ final class HttpRequest {
 
     private static byte[] readChunks(InputStream in, int maxBytes) throws IOException, BadRequest {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        int[] budget = {MAX_HEADER_BYTES};
         while (true) {
-            String sizeLine = line(in, budget);
+            // Each chunk's lines get their own budget: a client that writes a token at a time (Node's
+            // req.write per value) sends thousands of small chunks, and the body's size is bounded anyway.
+            String sizeLine = chunkLine(in);
             if (sizeLine == null) {
                 throw new EOFException("connection closed in a chunked body");
             }
@@ -183,6 +184,7 @@ final class HttpRequest {
                 throw new BadRequest(400, "not a chunk size: " + clip(sizeLine));
             }
             if (size == 0) {
+                int[] budget = {MAX_HEADER_BYTES};
                 for (String trailer = line(in, budget); trailer != null && !trailer.isEmpty(); trailer = line(in, budget)) {
                     // trailers carry nothing the intake uses
                 }
@@ -192,10 +194,19 @@ final class HttpRequest {
                 return null;
             }
             byte[] chunk = in.readNBytes(size);
-            if (chunk.length < size || !"".equals(line(in, budget))) {
+            if (chunk.length < size || !"".equals(chunkLine(in))) {
                 throw new BadRequest(400, "a chunk is shorter than its size or not followed by CRLF");
             }
             body.write(chunk);
+        }
+    }
+
+    /** A chunk-size line, or the CRLF after a chunk's data. */
+    private static String chunkLine(InputStream in) throws IOException, BadRequest {
+        try {
+            return line(in, new int[] {MAX_LINE_BYTES});
+        } catch (BadRequest e) {
+            throw new BadRequest(400, "a chunk-size line is longer than " + MAX_LINE_BYTES + " bytes");
         }
     }
 

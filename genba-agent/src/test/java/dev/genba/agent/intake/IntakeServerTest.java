@@ -325,6 +325,30 @@ class IntakeServerTest {
     }
 
     @Test
+    void reads_a_batch_sent_a_few_bytes_per_chunk_as_streaming_json_writers_send_it() throws IOException {
+        start(10_000);
+        StringBuilder scans = new StringBuilder("{\"scans\": [");
+        for (int i = 0; i < 1000; i++) {
+            scans.append(i == 0 ? "" : ",").append("{\"payload\": {\"tag_id\": \"T").append(i).append("\", \"location\": \"L\"}}");
+        }
+        String json = scans.append("]}").toString();
+        // one chunk per write of a token or two (Node's req.write): ~25,000 chunks for a 50 KB batch
+        StringBuilder chunked = new StringBuilder();
+        for (int at = 0; at < json.length(); at += 2) {
+            String piece = json.substring(at, Math.min(at + 2, json.length()));
+            chunked.append(Integer.toHexString(piece.length())).append("\r\n").append(piece).append("\r\n");
+        }
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("POST /scans HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + chunked + "0\r\n\r\n");
+            RawAnswer answer = connection.read();
+
+            assertThat(answer.status()).as(answer.body()).isEqualTo(202);
+        }
+        assertThat(outbox.pendingScanIds(Destination.PRIMARY)).hasSize(1000);
+    }
+
+    @Test
     void answers_other_paths_and_methods_and_keeps_the_connection_when_no_body_is_left_unread() throws IOException {
         start(1_000);
         try (RawConnection connection = new RawConnection(server.port())) {
