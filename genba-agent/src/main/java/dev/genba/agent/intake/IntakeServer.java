@@ -52,6 +52,7 @@ public final class IntakeServer implements AutoCloseable {
     private static final int MAX_CONNECTIONS = 64;
     private static final int IDLE_TIMEOUT_MS = 30_000;
     private static final long STOP_WAIT_MS = 1_000;
+    private static final long LINGER_MS = 2_000;
 
     private final ServerSocket listener;
     private final ScanIntake intake;
@@ -158,16 +159,37 @@ public final class IntakeServer implements AutoCloseable {
                     } catch (HttpRequest.BadRequest e) {
                         String requestId = newRequestId();
                         write(out, e.status, error("bad_request", e.getMessage(), null, requestId), requestId, false, null);
-                        return;
+                        open = false;
                     } finally {
                         busy = false;
                     }
+                }
+                if (!open) {
+                    drainBeforeClose(in);
                 }
             } catch (IOException e) {
                 // the client went away or idled out; nothing was acknowledged on this request
             } finally {
                 connections.remove(this);
                 connectionSlots.release();
+            }
+        }
+
+        /**
+         * After an answer that ends the connection: a FIN, then what the client still sends (the body
+         * of a refused request) is read and dropped for a moment. Closed with bytes unread, the socket
+         * would send a reset, and a client still writing its body (HttpURLConnection, Python's
+         * http.client) would get "broken pipe" instead of the 413 or 415 that says what to change.
+         */
+        private void drainBeforeClose(InputStream in) throws IOException {
+            socket.shutdownOutput();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MS);
+            byte[] dropped = new byte[8192];
+            for (long left = LINGER_MS; left > 0; left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) {
+                socket.setSoTimeout((int) left);
+                if (in.read(dropped) < 0) {
+                    return;
+                }
             }
         }
 

@@ -395,6 +395,21 @@ class IntakeServerTest {
     }
 
     @Test
+    void a_client_still_sending_a_refused_body_gets_the_refusal_not_a_broken_connection() throws IOException {
+        start(1_000);
+        // HttpURLConnection writes the whole body before it reads the answer, as Python's http.client does
+        String tooLarge = "{\"payload\": {\"tag_id\": \"T\", \"location\": \"L\", \"note\": \"" + "x".repeat(6 * 1024 * 1024) + "\"}}";
+
+        Answer large = post(tooLarge, "application/json");
+        Answer wrongType = post(tooLarge, "text/plain");
+
+        assertThat(large.status()).isEqualTo(413);
+        assertThat(large.body()).containsEntry("error", "too_large");
+        assertThat(wrongType.status()).isEqualTo(415);
+        assertThat(outbox.pendingTotal()).isZero();
+    }
+
+    @Test
     void a_body_beyond_the_bodies_being_handled_waits_and_is_refused_as_not_accepted_if_no_room_comes() throws Exception {
         start(1_000, 700);
         // two clients announce 1 MiB bodies and send them slowly: the room for bodies at once is taken
