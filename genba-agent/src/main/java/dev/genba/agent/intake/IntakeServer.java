@@ -158,7 +158,7 @@ public final class IntakeServer implements AutoCloseable {
                         open = answer(request, in, out);
                     } catch (HttpRequest.BadRequest e) {
                         String requestId = newRequestId();
-                        write(out, e.status, error("bad_request", e.getMessage(), null, requestId), requestId, false, null);
+                        write(out, null, e.status, error("bad_request", e.getMessage(), null, requestId), requestId, false, null);
                         open = false;
                     } finally {
                         busy = false;
@@ -201,28 +201,28 @@ public final class IntakeServer implements AutoCloseable {
             // Refused before its body is read: the unread body would be taken for the next request.
             boolean closeIfRefused = !keepAlive || request.hasBody();
             if (!"/scans".equals(request.path)) {
-                write(out, 404, error("not_found", "only POST /scans is served here", null, requestId), requestId,
+                write(out, request, 404, error("not_found", "only POST /scans is served here", null, requestId), requestId,
                         !closeIfRefused, null);
                 return !closeIfRefused;
             }
             if (!"POST".equals(request.method)) {
-                write(out, 405, error("method_not_allowed", "use POST /scans with a JSON scan", null, requestId), requestId,
+                write(out, request, 405, error("method_not_allowed", "use POST /scans with a JSON scan", null, requestId), requestId,
                         !closeIfRefused, "POST");
                 return !closeIfRefused;
             }
             String contentType = request.header("Content-Type");
             if (contentType != null && !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-                write(out, 415, error("unsupported_media_type", "send the scan as Content-Type: application/json", null,
+                write(out, request, 415, error("unsupported_media_type", "send the scan as Content-Type: application/json", null,
                         requestId), requestId, !closeIfRefused, null);
                 return !closeIfRefused;
             }
             long declared = request.declaredLength();
             if (declared > MAX_BODY_BYTES) {
-                return tooLarge(out, requestId);
+                return tooLarge(request, out, requestId);
             }
             int reserved = declared < 0 ? MAX_BODY_BYTES : (int) declared;
             if (!reserve(reserved)) {
-                write(out, 503, error("outbox_unavailable", "the agent is busy with other large requests (over "
+                write(out, request, 503, error("outbox_unavailable", "the agent is busy with other large requests (over "
                         + MAX_BODIES_BYTES / (1024 * 1024) + " MiB of scans at once) and could not read this one:"
                         + " this scan was NOT accepted, send it again", null, requestId), requestId, !closeIfRefused, null);
                 return !closeIfRefused;
@@ -230,35 +230,36 @@ public final class IntakeServer implements AutoCloseable {
             try {
                 byte[] body = request.readBody(in, out, MAX_BODY_BYTES);
                 if (body == null) {
-                    return tooLarge(out, requestId);
+                    return tooLarge(request, out, requestId);
                 }
                 if (body.length < reserved) { // a chunked body: what it did not use goes back at once
                     bodyBytes.release(reserved - body.length);
                     reserved = body.length;
                 }
-                return answer(body, keepAlive, requestId, out);
+                return answer(request, body, keepAlive, requestId, out);
             } finally {
                 bodyBytes.release(reserved);
             }
         }
 
-        private boolean tooLarge(OutputStream out, String requestId) throws IOException {
-            write(out, 413, error("too_large", "the body is larger than " + MAX_BODY_BYTES / (1024 * 1024)
+        private boolean tooLarge(HttpRequest request, OutputStream out, String requestId) throws IOException {
+            write(out, request, 413, error("too_large", "the body is larger than " + MAX_BODY_BYTES / (1024 * 1024)
                     + " MiB; send at most " + ScanIntake.MAX_SCANS_PER_REQUEST + " scans per request", null,
                     requestId), requestId, false, null);
             return false;
         }
 
-        private boolean answer(byte[] body, boolean keepAlive, String requestId, OutputStream out) throws IOException {
+        private boolean answer(HttpRequest request, byte[] body, boolean keepAlive, String requestId, OutputStream out)
+                throws IOException {
             ScanIntake.Received scans;
             try {
                 scans = intake.read(body);
             } catch (ProtocolException e) {
-                write(out, 400, error(e.error(), e.getMessage(), e.field(), requestId), requestId, keepAlive, null);
+                write(out, request, 400, error(e.error(), e.getMessage(), e.field(), requestId), requestId, keepAlive, null);
                 return keepAlive;
             }
             Map<String, Object> answer = commit(scans, requestId);
-            write(out, answer.containsKey("error") ? 503 : 202, answer, requestId, keepAlive, null);
+            write(out, request, answer.containsKey("error") ? 503 : 202, answer, requestId, keepAlive, null);
             return keepAlive;
         }
     }
@@ -369,9 +370,13 @@ public final class IntakeServer implements AutoCloseable {
         return body;
     }
 
-    /** Head and body in one write, so the answer leaves in one packet. */
-    private static void write(OutputStream out, int status, Map<String, Object> body, String requestId, boolean keepAlive,
-                              String allow) throws IOException {
+    /**
+     * Head and body in one write, so the answer leaves in one packet. {@code request} is null for one
+     * that could not be read. The answer to HEAD has the head only: a body there would be read as the
+     * start of the next answer on the connection.
+     */
+    private static void write(OutputStream out, HttpRequest request, int status, Map<String, Object> body, String requestId,
+                              boolean keepAlive, String allow) throws IOException {
         byte[] json = Json.writeBytes(body);
         StringBuilder head = new StringBuilder(160).append("HTTP/1.1 ").append(status).append(' ').append(reason(status))
                 .append("\r\nContent-Type: application/json\r\nX-Request-Id: ").append(requestId)
@@ -383,9 +388,10 @@ public final class IntakeServer implements AutoCloseable {
             head.append("Connection: close\r\n");
         }
         byte[] headBytes = head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
-        byte[] answer = new byte[headBytes.length + json.length];
+        int bodyLength = request != null && request.method.equals("HEAD") ? 0 : json.length;
+        byte[] answer = new byte[headBytes.length + bodyLength];
         System.arraycopy(headBytes, 0, answer, 0, headBytes.length);
-        System.arraycopy(json, 0, answer, headBytes.length, json.length);
+        System.arraycopy(json, 0, answer, headBytes.length, bodyLength);
         out.write(answer);
         out.flush();
     }

@@ -374,6 +374,23 @@ class IntakeServerTest {
     }
 
     @Test
+    void answers_head_with_the_head_only_so_the_next_answer_on_the_connection_is_read_right() throws IOException {
+        start(1_000);
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("HEAD /scans HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + scanPost("AFTER-HEAD", ""));
+            String headStatus = connection.line();
+            while (!connection.line().isEmpty()) {
+                // the head's header lines
+            }
+            RawAnswer scan = connection.read();
+
+            assertThat(headStatus).isEqualTo("HTTP/1.1 405 Method Not Allowed");
+            assertThat(scan.status()).isEqualTo(202);
+        }
+        assertThat(outbox.pendingScanIds(Destination.PRIMARY)).hasSize(1);
+    }
+
+    @Test
     void a_request_it_cannot_read_gets_400_or_413_and_the_connection_is_closed() throws IOException {
         start(1_000);
         try (RawConnection connection = new RawConnection(server.port())) {
