@@ -97,6 +97,11 @@ final class HttpRequest {
         return headers.get(name.toLowerCase(Locale.ROOT));
     }
 
+    /** Whether the client speaks HTTP/1.0, for which a kept connection must be announced. */
+    boolean http10() {
+        return http10;
+    }
+
     /** Whether the connection may carry another request after this one's answer. */
     boolean keepAlive() {
         String connection = header("Connection");

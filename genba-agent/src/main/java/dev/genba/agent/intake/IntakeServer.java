@@ -386,6 +386,9 @@ public final class IntakeServer implements AutoCloseable {
         }
         if (!keepAlive) {
             head.append("Connection: close\r\n");
+        } else if (request != null && request.http10()) {
+            // without it an HTTP/1.0 client takes the connection to close after this answer and waits for that
+            head.append("Connection: keep-alive\r\n");
         }
         byte[] headBytes = head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
         int bodyLength = request != null && request.method.equals("HEAD") ? 0 : json.length;

@@ -301,6 +301,23 @@ class IntakeServerTest {
     }
 
     @Test
+    void tells_an_http_1_0_client_that_asked_to_keep_the_connection_that_it_is_kept() throws IOException {
+        start(1_000);
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send(scanPost("A", "Connection: keep-alive\r\n").replace("HTTP/1.1", "HTTP/1.0"));
+            RawAnswer kept = connection.read();
+            connection.send(scanPost("B", "").replace("HTTP/1.1", "HTTP/1.0"));
+            RawAnswer last = connection.read();
+
+            assertThat(kept.status()).isEqualTo(202);
+            assertThat(kept.headers()).containsEntry("connection", "keep-alive");
+            assertThat(last.headers()).containsEntry("connection", "close");
+            assertThat(connection.closedByServer()).isTrue();
+        }
+        assertThat(outbox.pendingScanIds(Destination.PRIMARY)).hasSize(2);
+    }
+
+    @Test
     void reads_a_chunked_body_and_answers_100_continue_to_a_client_that_waits_for_it() throws IOException {
         start(1_000);
         String json = "{\"payload\": {\"tag_id\": \"CHUNKED\", \"location\": \"L\"}}";
