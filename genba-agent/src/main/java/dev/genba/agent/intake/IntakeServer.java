@@ -216,6 +216,12 @@ public final class IntakeServer implements AutoCloseable {
                         requestId), requestId, !closeIfRefused, null);
                 return !closeIfRefused;
             }
+            String encoding = request.header("Content-Encoding");
+            if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
+                write(out, request, 415, error("unsupported_media_type", "Content-Encoding " + encoding
+                        + " is not supported: send the JSON uncompressed", null, requestId), requestId, !closeIfRefused, null);
+                return !closeIfRefused;
+            }
             long declared = request.declaredLength();
             if (declared > MAX_BODY_BYTES) {
                 return tooLarge(request, out, requestId);

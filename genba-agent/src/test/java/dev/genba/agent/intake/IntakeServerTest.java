@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -132,6 +133,26 @@ class IntakeServerTest {
         assertThat((String) otherDevice.body().get("message")).contains("must be this device's client_id");
         assertThat(notJson.status()).isEqualTo(415);
         assertThat(brokenJson.status()).isEqualTo(400);
+        assertThat(outbox.pendingTotal()).isZero();
+    }
+
+    @Test
+    void refuses_a_compressed_body_naming_its_content_encoding() throws IOException {
+        start(1_000);
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(compressed)) {
+            gzip.write("{\"payload\": {\"tag_id\": \"GZ\", \"location\": \"L\"}}".getBytes(StandardCharsets.UTF_8));
+        }
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("POST /scans HTTP/1.1\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                    + "Content-Length: " + compressed.size() + "\r\n\r\n");
+            connection.socket.getOutputStream().write(compressed.toByteArray());
+            RawAnswer gzipped = connection.read();
+
+            assertThat(gzipped.status()).isEqualTo(415);
+            assertThat(object(Json.parse(gzipped.body())).get("message")).asString()
+                    .isEqualTo("Content-Encoding gzip is not supported: send the JSON uncompressed");
+        }
         assertThat(outbox.pendingTotal()).isZero();
     }
 
