@@ -5,6 +5,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
@@ -133,13 +134,34 @@ final class HttpRequest {
             out.flush();
         }
         if (length >= 0) {
-            byte[] body = in.readNBytes((int) length);
-            if (body.length < length) {
-                throw new EOFException("connection closed in the body");
-            }
-            return body;
+            return readExactly(in, (int) length);
         }
         return readChunks(in, maxBytes);
+    }
+
+    /**
+     * A body of Content-Length bytes. One that ends early (the client half-closed, or went quiet until
+     * the idle timeout) is answered: the usual cause is a Content-Length counted in characters, not bytes.
+     */
+    private static byte[] readExactly(InputStream in, int length) throws IOException, BadRequest {
+        byte[] body = new byte[length];
+        int read = 0;
+        try {
+            while (read < length) {
+                int count = in.read(body, read, length - read);
+                if (count < 0) {
+                    break;
+                }
+                read += count;
+            }
+        } catch (SocketTimeoutException e) {
+            // answered below
+        }
+        if (read < length) {
+            throw new BadRequest(400, "the body ended after " + read + " of the " + length + " bytes its Content-Length"
+                    + " announced; Content-Length must be the body's length in bytes");
+        }
+        return body;
     }
 
     private boolean chunked() throws BadRequest {

@@ -465,6 +465,23 @@ class IntakeServerTest {
     }
 
     @Test
+    void a_body_shorter_than_its_content_length_is_answered_when_the_client_stops_sending() throws IOException {
+        start(1_000);
+        String json = "{\"payload\": {\"tag_id\": \"T\", \"location\": \"L\"}}";
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("POST /scans HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: " + (json.length() + 10)
+                    + "\r\n\r\n" + json);
+            connection.socket.shutdownOutput(); // done sending, waiting for the answer
+            RawAnswer shortBody = connection.read();
+
+            assertThat(shortBody.status()).isEqualTo(400);
+            assertThat(object(Json.parse(shortBody.body())).get("message")).asString()
+                    .startsWith("the body ended after " + json.length() + " of the " + (json.length() + 10) + " bytes");
+        }
+        assertThat(outbox.pendingTotal()).isZero();
+    }
+
+    @Test
     void a_body_beyond_the_bodies_being_handled_waits_and_is_refused_as_not_accepted_if_no_room_comes() throws Exception {
         start(1_000, 700);
         // two clients announce 1 MiB bodies and send them slowly: the room for bodies at once is taken
