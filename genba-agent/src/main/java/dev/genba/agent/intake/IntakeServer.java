@@ -8,6 +8,7 @@ import dev.genba.agent.outbox.QueuedScan;
 import dev.genba.protocol.Json;
 import dev.genba.protocol.ProtocolException;
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,6 +16,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,6 +53,9 @@ public final class IntakeServer implements AutoCloseable {
     // More connections wait in the listen backlog until one closes: a thread each costs RSS.
     private static final int MAX_CONNECTIONS = 64;
     private static final int IDLE_TIMEOUT_MS = 30_000;
+    // From its first byte, a request's head and body must arrive within this: the idle timeout alone
+    // restarts with every byte, so a client sending one byte every few seconds held its thread forever.
+    private static final int REQUEST_READ_MS = 30_000;
     private static final long STOP_WAIT_MS = 1_000;
     private static final long LINGER_MS = 2_000;
 
@@ -58,17 +63,20 @@ public final class IntakeServer implements AutoCloseable {
     private final ScanIntake intake;
     private final GroupCommitter committer;
     private final long commitWaitMs;
+    private final int requestReadMs;
     private final Semaphore connectionSlots = new Semaphore(MAX_CONNECTIONS);
     private final Semaphore bodyBytes = new Semaphore(MAX_BODIES_BYTES, true);
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private volatile boolean stopping;
 
-    private IntakeServer(ServerSocket listener, ScanIntake intake, GroupCommitter committer, long commitWaitMs) {
+    private IntakeServer(ServerSocket listener, ScanIntake intake, GroupCommitter committer, long commitWaitMs,
+                         int requestReadMs) {
         this.listener = listener;
         this.intake = intake;
         this.committer = committer;
         this.commitWaitMs = commitWaitMs;
+        this.requestReadMs = requestReadMs;
         this.acceptor = new Thread(this::acceptLoop, "intake");
         this.acceptor.setDaemon(true);
     }
@@ -79,6 +87,11 @@ public final class IntakeServer implements AutoCloseable {
 
     /** As {@link #start(int, ScanIntake, GroupCommitter)}, with how long an answer waits for its commit. */
     static IntakeServer start(int port, ScanIntake intake, GroupCommitter committer, long commitWaitMs) {
+        return start(port, intake, committer, commitWaitMs, REQUEST_READ_MS);
+    }
+
+    /** As above, with how long a request may take to arrive once its first byte has. */
+    static IntakeServer start(int port, ScanIntake intake, GroupCommitter committer, long commitWaitMs, int requestReadMs) {
         ServerSocket listener;
         try {
             listener = new ServerSocket(port, MAX_CONNECTIONS, InetAddress.getLoopbackAddress());
@@ -88,7 +101,7 @@ public final class IntakeServer implements AutoCloseable {
         } catch (IOException e) {
             throw new AgentException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
         }
-        IntakeServer server = new IntakeServer(listener, intake, committer, commitWaitMs);
+        IntakeServer server = new IntakeServer(listener, intake, committer, commitWaitMs, requestReadMs);
         server.acceptor.start();
         return server;
     }
@@ -143,13 +156,20 @@ public final class IntakeServer implements AutoCloseable {
             try (socket) {
                 // Without TCP_NODELAY an answer can wait for the client's delayed ACK (~40 ms).
                 socket.setTcpNoDelay(true);
-                socket.setSoTimeout(IDLE_TIMEOUT_MS);
-                InputStream in = new BufferedInputStream(socket.getInputStream(), 8192);
+                DeadlineInput timed = new DeadlineInput(socket);
+                InputStream in = new BufferedInputStream(timed, 8192);
                 OutputStream out = socket.getOutputStream();
                 boolean open = true;
                 while (open && !stopping) {
                     HttpRequest request;
                     try {
+                        timed.idle();
+                        in.mark(1);
+                        if (in.read() < 0) {
+                            return;
+                        }
+                        in.reset();
+                        timed.startRequest(requestReadMs);
                         request = HttpRequest.read(in);
                         if (request == null) {
                             return;
@@ -165,6 +185,7 @@ public final class IntakeServer implements AutoCloseable {
                     }
                 }
                 if (!open) {
+                    timed.idle();
                     drainBeforeClose(in);
                 }
             } catch (IOException e) {
@@ -267,6 +288,50 @@ public final class IntakeServer implements AutoCloseable {
             Map<String, Object> answer = commit(scans, requestId);
             write(out, request, answer.containsKey("error") ? 503 : 202, answer, requestId, keepAlive, null);
             return keepAlive;
+        }
+    }
+
+    /** A connection's input: reads wait up to the idle timeout between requests, and not past a request's deadline. */
+    private static final class DeadlineInput extends FilterInputStream {
+        private final Socket socket;
+        private long deadline;
+        private boolean inRequest;
+
+        DeadlineInput(Socket socket) throws IOException {
+            super(socket.getInputStream());
+            this.socket = socket;
+        }
+
+        void idle() throws IOException {
+            inRequest = false;
+            socket.setSoTimeout(IDLE_TIMEOUT_MS);
+        }
+
+        void startRequest(int readMs) {
+            inRequest = true;
+            deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(readMs);
+        }
+
+        @Override
+        public int read() throws IOException {
+            beforeRead();
+            return super.read();
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            beforeRead();
+            return super.read(buffer, offset, length);
+        }
+
+        private void beforeRead() throws IOException {
+            if (inRequest) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    throw new SocketTimeoutException("the request did not arrive in time");
+                }
+                socket.setSoTimeout((int) Math.min(left, IDLE_TIMEOUT_MS));
+            }
         }
     }
 

@@ -47,11 +47,15 @@ class IntakeServerTest {
     }
 
     private void start(long maxRows, long commitWaitMs) {
+        start(maxRows, commitWaitMs, 30_000);
+    }
+
+    private void start(long maxRows, long commitWaitMs, int requestReadMs) {
         database = AgentDatabase.open(directory.resolve("outbox.db"));
         outbox = new OutboxStore(database, maxRows);
         committer = new GroupCommitter(outbox, () -> List.of(Destination.PRIMARY, Destination.MIRROR), () -> { },
                 Clock.systemUTC());
-        server = IntakeServer.start(0, new ScanIntake("HANDHELD-01", Clock.systemUTC()), committer, commitWaitMs);
+        server = IntakeServer.start(0, new ScanIntake("HANDHELD-01", Clock.systemUTC()), committer, commitWaitMs, requestReadMs);
     }
 
     @AfterEach
@@ -479,6 +483,41 @@ class IntakeServerTest {
                     .startsWith("the body ended after " + json.length() + " of the " + (json.length() + 10) + " bytes");
         }
         assertThat(outbox.pendingTotal()).isZero();
+    }
+
+    @Test
+    void a_request_trickling_in_a_byte_at_a_time_is_cut_off_at_its_deadline_while_idle_connections_stay() throws Exception {
+        start(1_000, 30_000, 1_000);
+        ExecutorService threads = Executors.newSingleThreadExecutor();
+        try (RawConnection trickling = new RawConnection(server.port()); RawConnection idle = new RawConnection(server.port())) {
+            idle.send(scanPost("BEFORE", ""));
+            assertThat(idle.read().status()).isEqualTo(202);
+            trickling.send("POST /scans HTTP/1.1\r\n");
+            threads.submit(() -> {
+                for (int i = 0; i < 40; i++) { // a byte every 200 ms: each well within the idle timeout
+                    Thread.sleep(200);
+                    trickling.send("X");
+                }
+                return null;
+            });
+            long started = System.nanoTime();
+
+            boolean closed;
+            try {
+                closed = trickling.closedByServer();
+            } catch (java.net.SocketException reset) {
+                closed = true;
+            }
+            long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            idle.send(scanPost("AFTER", "")); // idle for longer than a request may take to arrive
+
+            assertThat(closed).isTrue();
+            assertThat(waitedMs).isBetween(800L, 5_000L);
+            assertThat(idle.read().status()).isEqualTo(202);
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(outbox.pendingScanIds(Destination.PRIMARY)).hasSize(2);
     }
 
     @Test
