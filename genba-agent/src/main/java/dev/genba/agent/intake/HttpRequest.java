@@ -140,8 +140,9 @@ final class HttpRequest {
     }
 
     /**
-     * A body of Content-Length bytes. One that ends early (the client half-closed, or went quiet until
-     * the idle timeout) is answered: the usual cause is a Content-Length counted in characters, not bytes.
+     * A body of Content-Length bytes. One that ends early is answered: 400 when the client half-closed
+     * (the usual cause is a Content-Length counted in characters, not bytes), 408 when the rest did not
+     * arrive in time (a client that stalled may send it again).
      */
     private static byte[] readExactly(InputStream in, int length) throws IOException, BadRequest {
         byte[] body = new byte[length];
@@ -155,7 +156,8 @@ final class HttpRequest {
                 read += count;
             }
         } catch (SocketTimeoutException e) {
-            // answered below
+            throw new BadRequest(408, "only " + read + " of the " + length + " bytes of the body arrived in the time a"
+                    + " request may take: this scan was NOT accepted, send it again");
         }
         if (read < length) {
             throw new BadRequest(400, "the body ended after " + read + " of the " + length + " bytes its Content-Length"

@@ -147,6 +147,7 @@ public final class IntakeServer implements AutoCloseable {
     private final class Connection {
         private final Socket socket;
         private volatile boolean busy;
+        private DeadlineInput timed;
 
         Connection(Socket socket) {
             this.socket = socket;
@@ -156,7 +157,7 @@ public final class IntakeServer implements AutoCloseable {
             try (socket) {
                 // Without TCP_NODELAY an answer can wait for the client's delayed ACK (~40 ms).
                 socket.setTcpNoDelay(true);
-                DeadlineInput timed = new DeadlineInput(socket);
+                timed = new DeadlineInput(socket);
                 InputStream in = new BufferedInputStream(timed, 8192);
                 OutputStream out = socket.getOutputStream();
                 boolean open = true;
@@ -178,7 +179,8 @@ public final class IntakeServer implements AutoCloseable {
                         open = answer(request, in, out);
                     } catch (HttpRequest.BadRequest e) {
                         String requestId = newRequestId();
-                        write(out, null, e.status, error("bad_request", e.getMessage(), null, requestId), requestId, false, null);
+                        String code = e.status == 408 ? "request_timeout" : "bad_request";
+                        write(out, null, e.status, error(code, e.getMessage(), null, requestId), requestId, false, null);
                         open = false;
                     } finally {
                         busy = false;
@@ -254,6 +256,8 @@ public final class IntakeServer implements AutoCloseable {
                         + " this scan was NOT accepted, send it again", null, requestId), requestId, !closeIfRefused, null);
                 return !closeIfRefused;
             }
+            // The wait for room was the agent's, not the client's: the body gets its own time to arrive.
+            timed.startRequest(requestReadMs);
             try {
                 byte[] body = request.readBody(in, out, MAX_BODY_BYTES);
                 if (body == null) {
@@ -476,6 +480,7 @@ public final class IntakeServer implements AutoCloseable {
             case 400 -> "Bad Request";
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";
+            case 408 -> "Request Timeout";
             case 413 -> "Content Too Large";
             case 415 -> "Unsupported Media Type";
             case 431 -> "Request Header Fields Too Large";

@@ -486,6 +486,24 @@ class IntakeServerTest {
     }
 
     @Test
+    void a_body_that_stalls_halfway_is_answered_408_send_it_again_not_400() throws IOException {
+        start(1_000, 30_000, 1_000);
+        String json = "{\"payload\": {\"tag_id\": \"T\", \"location\": \"L\"}}";
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("POST /scans HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: " + json.length()
+                    + "\r\n\r\n" + json.substring(0, 10)); // and then nothing: an app paused in the middle
+            RawAnswer stalled = connection.read();
+
+            assertThat(stalled.status()).as("a timeout, which a client may retry").isEqualTo(408);
+            Map<String, Object> answer = object(Json.parse(stalled.body()));
+            assertThat(answer.get("error")).isEqualTo("request_timeout");
+            assertThat(answer.get("message")).asString().contains("10 of the " + json.length() + " bytes")
+                    .contains("NOT accepted");
+        }
+        assertThat(outbox.pendingTotal()).isZero();
+    }
+
+    @Test
     void a_request_trickling_in_a_byte_at_a_time_is_cut_off_at_its_deadline_while_idle_connections_stay() throws Exception {
         start(1_000, 30_000, 1_000);
         ExecutorService threads = Executors.newSingleThreadExecutor();
