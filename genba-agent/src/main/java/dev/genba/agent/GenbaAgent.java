@@ -8,6 +8,7 @@ import dev.genba.agent.config.ServerContact;
 import dev.genba.agent.db.AgentDatabase;
 import dev.genba.agent.db.DamagedOutbox;
 import dev.genba.agent.db.DatabaseException;
+import dev.genba.agent.db.SpaceReserve;
 import dev.genba.agent.delivery.Delivery;
 import dev.genba.agent.delivery.LatencyStore;
 import dev.genba.agent.http.AgentHttp;
@@ -141,6 +142,8 @@ public final class GenbaAgent implements AutoCloseable {
                 () -> settings.current().statusIntervalS() * 1000L, scheduler).start(FIRST_STATUS_DELAY_MS);
         new PeriodicJob("log shipping", shipper::flush,
                 () -> settings.current().logFlushIntervalS() * 1000L, scheduler).start(1_000);
+        new PeriodicJob("space reserve", () -> SpaceReserve.keep(file.outboxFile()),
+                () -> SpaceReserve.CHECK_INTERVAL_MS, scheduler).start(SpaceReserve.CHECK_INTERVAL_MS);
 
         JournalTail journal = new JournalTail(file.journalUnits(), JournalTail.findJournalctl(System.getenv("PATH")),
                 journalCursor, logs);

@@ -15,12 +15,17 @@ import java.nio.file.StandardOpenOption;
  * again every 5 s, the scans it had acknowledged undelivered until space was freed. Freeing the
  * reserve gives that room; a start with plenty of room makes it again.
  */
-final class SpaceReserve {
+public final class SpaceReserve {
     private static final AgentLog LOG = AgentLog.of(SpaceReserve.class);
     static final String NAME = "space.reserve";
     static final int SIZE = 1024 * 1024;
     /** Made only with this much free, so that making it never fills the disk. */
     static final long ROOM_NEEDED = 4L * SIZE;
+    /** How often a running agent makes it again once room came back (a start used it up on a full disk). */
+    public static final long CHECK_INTERVAL_MS = 600_000;
+
+    /** Whether the last try to make it failed, so that a repeated failure is logged once. */
+    private static volatile boolean failing;
 
     private SpaceReserve() {
     }
@@ -41,8 +46,12 @@ final class SpaceReserve {
         }
     }
 
-    /** Makes the reserve (again) when it is missing or short and the disk has room to spare; never fails. */
-    static void keep(Path file) {
+    /**
+     * Makes the reserve (again) when it is missing or short and the disk has room to spare; never fails.
+     * At a start, and every {@link #CHECK_INTERVAL_MS} while running: a start on a full disk used it up,
+     * and the next start on a full disk (an upgrade, a reboot, weeks later) needs it again.
+     */
+    public static void keep(Path file) {
         Path reserve = reserve(file);
         try {
             long size = Files.exists(reserve) ? Files.size(reserve) : 0;
@@ -52,12 +61,17 @@ final class SpaceReserve {
             // zeros written, not a sparse file: the point is the blocks they take
             try (FileChannel channel = FileChannel.open(reserve, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 ByteBuffer zeros = ByteBuffer.allocate(64 * 1024);
-                for (long at = size; at < SIZE; at += zeros.capacity()) {
-                    zeros.clear();
+                for (long at = size; at < SIZE; at += zeros.limit()) {
+                    zeros.clear().limit((int) Math.min(zeros.capacity(), SIZE - at));
                     channel.write(zeros, at);
                 }
             }
+            failing = false;
         } catch (IOException e) {
+            if (failing) {
+                return;
+            }
+            failing = true;
             LOG.warn("could not keep " + SIZE / 1024 + " KiB in reserve in " + reserve + " (" + e.getMessage()
                     + "): a start on a full disk may fail until space is freed there");
         }
