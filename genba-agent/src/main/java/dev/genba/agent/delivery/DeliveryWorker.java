@@ -59,6 +59,8 @@ final class DeliveryWorker implements Runnable {
     private volatile boolean running = true;
     private volatile boolean failing;
     private String lastError;
+    /** The failure last logged, with the primary's state for the mirror: logged again only when it changes. */
+    private String lastFailureLogged;
     /**
      * The outbox may hold an error for this destination that a success must clear: at start, one
      * left by an earlier run (restarted while the server was away), and after every failure.
@@ -351,7 +353,11 @@ final class DeliveryWorker implements Runnable {
         boolean changed = !Objects.equals(error, lastError);
         if (changed) {
             lastError = error;
-            LOG.warn(destination.key() + " delivery failed, scans stay in the outbox and are retried: " + error);
+        }
+        String warning = failureWarning(error);
+        if (!warning.equals(lastFailureLogged)) {
+            lastFailureLogged = warning;
+            LOG.warn(warning);
         }
         // `status` shows when it last failed: the same error is written again at most once a minute
         long now = monotonicMs();
@@ -360,6 +366,16 @@ final class DeliveryWorker implements Runnable {
             errorRecordedAtMs = now;
             errorMayBeRecorded = true;
         }
+    }
+
+    /**
+     * Seed §2.2: in mirror mode the case "primary OK / mirror failed" is logged as such, so the
+     * journal and the fleet's log search tell it from both servers being away.
+     */
+    private String failureWarning(String error) {
+        String primaryOk = destination == Destination.MIRROR && !primaryFailing.getAsBoolean()
+                ? " (primary OK / mirror failed)" : "";
+        return destination.key() + " delivery failed" + primaryOk + ", scans stay in the outbox and are retried: " + error;
     }
 
     /**
@@ -388,6 +404,7 @@ final class DeliveryWorker implements Runnable {
         }
         failing = false;
         lastError = null;
+        lastFailureLogged = null;
         backoff.reset();
         if (errorMayBeRecorded) {
             outbox.clearError(destination, endpoint);

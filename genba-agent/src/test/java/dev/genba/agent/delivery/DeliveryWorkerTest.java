@@ -16,6 +16,8 @@ import dev.genba.agent.config.ServerConfig;
 import dev.genba.agent.db.AgentDatabase;
 import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.intake.ScanIntake;
+import dev.genba.agent.logs.AgentLog;
+import dev.genba.agent.logs.LogBuffer;
 import dev.genba.agent.outbox.DeadLetter;
 import dev.genba.agent.outbox.DeadLetterStore;
 import dev.genba.agent.outbox.Destination;
@@ -745,6 +747,43 @@ class DeliveryWorkerTest {
 
         assertThat(primaryServer.storedScanIds()).containsExactlyElementsOf(ids);
         assertThat(mirrorServer.storedScanIds()).containsExactlyElementsOf(ids);
+    }
+
+    @Test
+    void a_mirror_failing_while_the_primary_takes_the_scans_is_logged_as_primary_ok_mirror_failed() throws Exception {
+        // seed 000 §2.2: in mirror mode the case "old server OK / new server failed" is logged and retried
+        LogBuffer shipped = new LogBuffer(100);
+        AgentLog.toConsoleAndShipping(shipped);
+        try {
+            LiveSettings settings = mirrorSettings();
+            enqueue(3, "T", BOTH);
+            DeliveryWorker primary = worker(Destination.PRIMARY, settings, null);
+            DeliveryWorker mirror = worker(Destination.MIRROR, settings, primary);
+            mirrorServer.forceStatus(503);
+
+            runUntilIdle(primary);
+            assertThat(mirror.deliverOnce()).isPositive();
+            assertThat(mirror.deliverOnce()).isPositive();
+            primaryServer.forceStatus(503);
+            enqueue(1, "U", BOTH);
+            assertThat(primary.deliverOnce()).isPositive();
+            assertThat(mirror.deliverOnce()).isPositive();
+
+            assertThat(failureWarnings(shipped)).as("once while the primary works, again once both fail").satisfiesExactly(
+                    first -> assertThat(first).startsWith("mirror delivery failed (primary OK / mirror failed),"
+                            + " scans stay in the outbox and are retried: HTTP 503 from " + mirrorServer.scansEndpoint()),
+                    second -> assertThat(second).startsWith("primary delivery failed, scans stay in the outbox"),
+                    third -> assertThat(third).startsWith("mirror delivery failed, scans stay in the outbox and are"
+                            + " retried: HTTP 503 from " + mirrorServer.scansEndpoint()));
+            assertThat(outbox.stats().get(Destination.MIRROR).pending()).as("retried, not dropped").isEqualTo(4);
+        } finally {
+            AgentLog.errorsOnly();
+        }
+    }
+
+    private static List<String> failureWarnings(LogBuffer shipped) {
+        return shipped.take(100).entries().stream().map(entry -> entry.message())
+                .filter(message -> message.contains("delivery failed")).toList();
     }
 
     @Test
