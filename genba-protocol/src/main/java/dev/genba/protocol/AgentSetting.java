@@ -25,8 +25,8 @@ public record AgentSetting(String key, Type type, long min, long max, Object def
                     "second destination while mirror_mode is on"),
             new AgentSetting("mirror_mode", Type.BOOLEAN, 0, 0, false, "send every scan to both endpoints"),
             new AgentSetting("timeout_ms", Type.INTEGER, 100, 600_000, 3000L, "HTTP timeout per request"),
-            new AgentSetting("retry.max_attempts", Type.INTEGER, 1, 100, 3L, "quick retries before backing off"),
-            new AgentSetting("retry.backoff_ms", Type.INTEGER, 0, 3_600_000, 500L, "pause between quick retries"),
+            new AgentSetting("retry.max_attempts", Type.INTEGER, 1, 100, 3L, "attempts, the first included, backoff_ms apart before the wait doubles"),
+            new AgentSetting("retry.backoff_ms", Type.INTEGER, 0, 3_600_000, 500L, "wait between those first attempts"),
             new AgentSetting("status_interval_s", Type.INTEGER, 10, 3600, 60L, "seconds between status reports"),
             new AgentSetting("config_poll_interval_s", Type.INTEGER, 5, 3600, 30L, "seconds between config polls"),
             new AgentSetting("log_flush_interval_s", Type.INTEGER, 1, 3600, 10L, "seconds between log batches"));
