@@ -21,8 +21,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Sends a batch of outbox entries to one endpoint. A Genba endpoint ({@code .../api/v1/scans})
- * gets {@code POST .../batch}; an endpoint that answers the batch URL with 404/405/501, or with a
- * 2xx that is no batch answer (the old Window A server) gets one {@code POST} per scan, and its batch URL is tried again every
+ * gets {@code POST .../batch}; an endpoint that answers the batch URL with 404/405/501 (the old
+ * Window A server) gets one {@code POST} per scan, and its batch URL is tried again every
  * {@link #BATCH_ROUTE_RECHECK_MS} (a Genba server behind a proxy that was being restarted).
  */
 final class ScanSender {
@@ -131,27 +131,10 @@ final class ScanSender {
             // finds out which scans it refuses, so only those are dead-lettered.
             return deliverOneByOne(endpoint, batch, timeoutMs, latency, ALREADY_ATTEMPTED);
         }
-        if (!batchRouteConfirmed.contains(endpoint) && !batchAnswer(answer)) {
-            // A 2xx that is no batch answer, from a URL that never took a batch: an old server whose
-            // catch-all route answers every path (200 "OK", a web page). The configured endpoint gets
-            // one POST per scan, as after a 404, whose 2xx the seed takes for delivered; without this,
-            // such a server got nothing, ever. A Genba server's garbled answer only costs a slower step.
-            noBatchRouteSince.put(endpoint, monotonicMs.getAsLong());
-            return deliverOneByOne(endpoint, batch, timeoutMs, latency, ALREADY_ATTEMPTED);
-        }
         batchRouteConfirmed.add(endpoint);
         noBatchRouteSince.remove(endpoint);
         latency.record(answer.elapsedMs());
         return readBatchResults(batchUrl, batch, answer);
-    }
-
-    /** Whether {@code answer} is the batch route's: a JSON object with a {@code results} list. */
-    private static boolean batchAnswer(HttpAnswer answer) {
-        try {
-            return Json.parse(answer.body()) instanceof Map<?, ?> body && body.get("results") instanceof List<?>;
-        } catch (ProtocolException e) {
-            return false;
-        }
     }
 
     /** {@code {"scans":[body,body,...]}} spliced from the stored bodies, which are JSON already. */

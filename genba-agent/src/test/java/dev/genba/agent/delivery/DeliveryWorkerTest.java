@@ -305,22 +305,6 @@ class DeliveryWorkerTest {
     }
 
     @Test
-    void an_old_server_whose_catch_all_route_answers_the_batch_url_200_gets_one_post_per_scan() throws Exception {
-        primaryServer.batchRouteCaughtByCatchAll();
-        List<String> ids = enqueue(5, "T", List.of(Destination.PRIMARY));
-        DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
-
-        runUntilIdle(primary);
-        ids.addAll(enqueue(3, "U", List.of(Destination.PRIMARY)));
-        runUntilIdle(primary);
-
-        assertThat(primaryServer.storedScanIds()).containsExactlyElementsOf(ids);
-        assertThat(primaryServer.paths().stream().filter(path -> path.endsWith("/batch")))
-                .as("asked once, then again only after %d ms", ScanSender.BATCH_ROUTE_RECHECK_MS).hasSize(1);
-        assertThat(outbox.pendingTotal()).isZero();
-    }
-
-    @Test
     void an_old_server_refusing_one_scan_with_404_gets_the_scans_after_it_and_the_refused_one_is_a_dead_letter()
             throws Exception {
         primaryServer.batchRoute(false);

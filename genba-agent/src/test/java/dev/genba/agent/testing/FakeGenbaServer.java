@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -40,7 +39,6 @@ public final class FakeGenbaServer implements AutoCloseable {
     private final List<String> connections = new CopyOnWriteArrayList<>();
     private volatile int forcedStatus;
     private volatile boolean batchRoute = true;
-    private volatile boolean batchCatchAll;
     private volatile Map<String, Object> agentConfig;
     private volatile String agentConfigEtag;
     private final AtomicInteger batchRequests = new AtomicInteger();
@@ -74,12 +72,6 @@ public final class FakeGenbaServer implements AutoCloseable {
 
     public FakeGenbaServer batchRoute(boolean served) {
         batchRoute = served;
-        return this;
-    }
-
-    /** An old server whose catch-all route answers the batch URL {@code 200 OK} in plain text, storing nothing. */
-    public FakeGenbaServer batchRouteCaughtByCatchAll() {
-        batchCatchAll = true;
         return this;
     }
 
@@ -161,11 +153,6 @@ public final class FakeGenbaServer implements AutoCloseable {
                 case "/api/v1/scans/batch" -> {
                     if (batchRequests.incrementAndGet() == failingBatchRequest) {
                         respond(exchange, 503, Map.of("error", "unavailable", "message", "forced for this batch"));
-                    } else if (batchCatchAll) {
-                        byte[] ok = "OK".getBytes(StandardCharsets.UTF_8);
-                        exchange.getResponseHeaders().set("Content-Type", "text/plain");
-                        exchange.sendResponseHeaders(200, ok.length);
-                        exchange.getResponseBody().write(ok);
                     } else if (batchRoute) {
                         respond(exchange, 200, timedBatch(body));
                     } else {
