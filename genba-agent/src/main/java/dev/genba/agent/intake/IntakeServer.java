@@ -58,6 +58,9 @@ public final class IntakeServer implements AutoCloseable {
     private static final int REQUEST_READ_MS = 30_000;
     private static final long STOP_WAIT_MS = 1_000;
     private static final long LINGER_MS = 2_000;
+    // The content codings of the IANA registry that compress or encrypt the body.
+    private static final Set<String> COMPRESSIONS = Set.of("gzip", "x-gzip", "deflate", "br", "compress", "x-compress",
+            "zstd", "pack200-gzip", "aes128gcm", "exi", "dcb", "dcz");
 
     private final ServerSocket listener;
     private final ScanIntake intake;
@@ -240,7 +243,7 @@ public final class IntakeServer implements AutoCloseable {
                 return !closeIfRefused;
             }
             String encoding = request.header("Content-Encoding");
-            if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
+            if (encoding != null && compressed(encoding)) {
                 write(out, request, 415, error("unsupported_media_type", "Content-Encoding " + encoding
                         + " is not supported: send the JSON uncompressed", null, requestId), requestId, !closeIfRefused, null);
                 return !closeIfRefused;
@@ -337,6 +340,20 @@ public final class IntakeServer implements AutoCloseable {
                 socket.setSoTimeout((int) Math.min(left, IDLE_TIMEOUT_MS));
             }
         }
+    }
+
+    /**
+     * Whether {@code encoding} names a coding that changes the body's bytes. Only those are refused:
+     * apps that send "Content-Encoding: UTF-8" (a charset taken for a coding) send plain JSON, and a
+     * 4xx for it is a scan the app drops for good.
+     */
+    private static boolean compressed(String encoding) {
+        for (String coding : encoding.split(",")) {
+            if (COMPRESSIONS.contains(coding.trim().toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Waits for room for a body of {@code bytes} among those being handled; false when none came in time. */

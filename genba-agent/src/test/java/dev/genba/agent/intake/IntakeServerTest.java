@@ -161,6 +161,23 @@ class IntakeServerTest {
     }
 
     @Test
+    void accepts_plain_json_whose_content_encoding_names_a_charset_as_some_apps_send_it() throws IOException {
+        start(1_000);
+        // setRequestProperty("Content-Encoding", "UTF-8"): a charset taken for a coding; the body is plain JSON.
+        // A 4xx here is a scan the app drops for good.
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send(scanPost("CHARSET", "Content-Encoding: UTF-8\r\n"));
+            RawAnswer charset = connection.read();
+            assertThat(charset.status()).as(charset.body()).isEqualTo(202);
+            assertThat(charset.headers()).doesNotContainKey("connection");
+
+            connection.send(scanPost("EMPTY", "Content-Encoding: \r\n"));
+            assertThat(connection.read().status()).isEqualTo(202);
+        }
+        assertThat(outbox.pendingScanIds(Destination.PRIMARY)).hasSize(2);
+    }
+
+    @Test
     void answers_503_when_the_outbox_is_full_and_keeps_what_it_had() throws IOException {
         start(1_000);
         StringBuilder scans = new StringBuilder("{\"scans\": [");
