@@ -112,14 +112,16 @@ public final class LogShipper {
             int batch = BatchSize.fitting(clientId, entries);
             Delivered delivered = deliver(entries.subList(0, batch), requestTimeoutMs);
             if (delivered.handled() > 0) {
-                buffer.countRefused(delivered.refused());
                 try {
                     inbox.removeThrough(stored.get(delivered.handled() - 1).id());
                 } catch (DatabaseException e) {
                     // A full disk: these lines go again at a later flush (the server stores each line once),
                     // and the lines in memory, this agent's own report of the full disk among them, go now.
+                    // Their refusals are counted at the flush that removes them, once.
+                    refusedThisFlush -= delivered.refused();
                     return true;
                 }
+                buffer.countRefused(delivered.refused());
             }
             if (delivered.handled() < batch) {
                 return false;

@@ -179,6 +179,24 @@ class LogShipperTest {
     }
 
     @Test
+    void a_refused_inbox_line_is_counted_as_dropped_once_however_many_flushes_the_full_disk_lasts() {
+        LogInbox inbox = new LogInbox(database);
+        inbox.add(line("discarded a dead letter"));
+        inbox.add(refusedLine("refused"));
+        database.write(connection -> connection.createStatement().executeUpdate("""
+                CREATE TRIGGER refuse_inbox BEFORE DELETE ON log_inbox BEGIN SELECT RAISE(ABORT, 'disk full'); END"""));
+
+        shipper.flush();
+        shipper.flush();
+        shipper.flush();
+        database.write(connection -> connection.createStatement().executeUpdate("DROP TRIGGER refuse_inbox"));
+        shipper.flush();
+
+        assertThat(buffer.dropped()).as("logs_dropped counts lines, not the flushes that sent them again").isEqualTo(1);
+        assertThat(inbox.oldest(10, Long.MAX_VALUE)).isEmpty();
+    }
+
+    @Test
     void when_the_server_goes_away_while_a_refused_batch_is_split_the_cursor_covers_only_the_settled_lines() {
         buffer.add(line("line 1"), "s=1;i=1");
         buffer.add(refusedLine("line 2"), "s=1;i=2");
