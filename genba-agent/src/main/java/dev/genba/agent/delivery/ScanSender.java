@@ -160,15 +160,16 @@ final class ScanSender {
     private static DeliveryOutcome readBatchResults(String batchUrl, List<OutboxEntry> batch, HttpAnswer answer) {
         Map<String, Map<?, ?>> results = new HashMap<>();
         try {
-            if (Json.parse(answer.body()) instanceof Map<?, ?> body && body.get("results") instanceof List<?> list) {
-                for (Object item : list) {
-                    if (item instanceof Map<?, ?> result && result.get("scan_id") instanceof String scanId) {
-                        results.put(scanId, result);
-                    }
+            if (!(Json.parse(answer.body()) instanceof Map<?, ?> body && body.get("results") instanceof List<?> list)) {
+                return notABatchAnswer(batchUrl, answer);
+            }
+            for (Object item : list) {
+                if (item instanceof Map<?, ?> result && result.get("scan_id") instanceof String scanId) {
+                    results.put(scanId, result);
                 }
             }
         } catch (ProtocolException e) {
-            return failure("unreadable answer from " + batchUrl + ": " + e.getMessage());
+            return notABatchAnswer(batchUrl, answer);
         }
         List<OutboxEntry> delivered = new ArrayList<>();
         List<Rejection> rejected = new ArrayList<>();
@@ -189,6 +190,18 @@ final class ScanSender {
         String failure = missing == 0 ? null
                 : batchUrl + " answered without a stored/duplicate/rejected result for " + missing + " scans";
         return new DeliveryOutcome(delivered, rejected, failure);
+    }
+
+    /**
+     * A 2xx that is no batch answer: a page in front of the server (a proxy's maintenance page, a
+     * captive portal) or an old server that answers every path. Taken for delivered, its scans would
+     * leave the outbox stored nowhere; so they stay and are sent again, and the error says what the
+     * endpoint must do for one POST per scan.
+     */
+    private static DeliveryOutcome notABatchAnswer(String batchUrl, HttpAnswer answer) {
+        return failure("HTTP " + answer.status() + " from " + batchUrl + " is not a Genba server's batch answer (no"
+                + " per-scan results), so the scans are not taken for delivered and are sent again; a server that is"
+                + " not Genba must answer 404 there, and then gets one POST per scan");
     }
 
     private static String rejectionReason(Map<?, ?> result) {

@@ -305,6 +305,21 @@ class DeliveryWorkerTest {
     }
 
     @Test
+    void a_page_answering_every_path_200_in_front_of_the_server_takes_no_scan_out_of_the_outbox() throws Exception {
+        // a proxy's maintenance page or a captive portal: 200 to the batch URL and to every single POST, storing nothing
+        primaryServer.forceStatus(200);
+        enqueue(5, "T", List.of(Destination.PRIMARY));
+        DeliveryWorker primary = worker(Destination.PRIMARY, settings(""), null);
+
+        assertThat(primary.deliverOnce()).as("a failure, retried").isPositive();
+
+        assertThat(primaryServer.paths()).containsExactly("POST /api/v1/scans/batch");
+        assertThat(outbox.pendingTotal()).as("nothing was stored by a Genba server").isEqualTo(5);
+        assertThat(outbox.stats().get(Destination.PRIMARY).lastError()).contains("HTTP 200", "not a Genba server's batch answer",
+                "must answer 404 there");
+    }
+
+    @Test
     void an_old_server_refusing_one_scan_with_404_gets_the_scans_after_it_and_the_refused_one_is_a_dead_letter()
             throws Exception {
         primaryServer.batchRoute(false);
