@@ -103,11 +103,23 @@ final class HttpRequest {
         return http10;
     }
 
-    /** Whether the connection may carry another request after this one's answer. */
+    /**
+     * Whether the connection may carry another request after this one's answer. Not after one with
+     * both Transfer-Encoding and Content-Length: a proxy between may have framed it the other way, so
+     * where the next request starts is unsure (RFC 9112 §6.1 has the server close).
+     */
     boolean keepAlive() {
+        if (header("Transfer-Encoding") != null && header("Content-Length") != null) {
+            return false;
+        }
         String connection = header("Connection");
         String option = connection == null ? "" : connection.toLowerCase(Locale.ROOT);
         return http10 ? option.contains("keep-alive") : !option.contains("close");
+    }
+
+    /** Whether the request says neither how long its body is nor that it comes chunked. */
+    boolean lengthMissing() {
+        return header("Content-Length") == null && header("Transfer-Encoding") == null;
     }
 
     /** Whether a body follows the headers (its length unread yet). */
@@ -249,8 +261,11 @@ final class HttpRequest {
                 }
                 throw new EOFException("connection closed in the middle of a line");
             }
-            if (line.length() >= MAX_LINE_BYTES || --budget[0] < 0) {
-                throw new BadRequest(431, "the request line or headers are longer than " + MAX_HEADER_BYTES + " bytes");
+            if (line.length() >= MAX_LINE_BYTES) {
+                throw new BadRequest(431, "a line of the request head is longer than " + MAX_LINE_BYTES + " bytes");
+            }
+            if (--budget[0] < 0) {
+                throw new BadRequest(431, "the request line and headers together are longer than " + MAX_HEADER_BYTES + " bytes");
             }
             line.append((char) b);
         }

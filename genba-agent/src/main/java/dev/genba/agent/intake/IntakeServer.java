@@ -248,6 +248,12 @@ public final class IntakeServer implements AutoCloseable {
                         + " is not supported: send the JSON uncompressed", null, requestId), requestId, !closeIfRefused, null);
                 return !closeIfRefused;
             }
+            if (request.lengthMissing()) {
+                write(out, request, 411, error("length_required", "send the body with its Content-Length (or"
+                        + " Transfer-Encoding: chunked): without either the request has no body", null, requestId),
+                        requestId, false, null);
+                return false; // whatever the client sends after the head is no request
+            }
             long declared = request.declaredLength();
             if (declared > MAX_BODY_BYTES) {
                 return tooLarge(request, out, requestId);
@@ -498,6 +504,7 @@ public final class IntakeServer implements AutoCloseable {
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";
             case 408 -> "Request Timeout";
+            case 411 -> "Length Required";
             case 413 -> "Content Too Large";
             case 415 -> "Unsupported Media Type";
             case 431 -> "Request Header Fields Too Large";

@@ -503,6 +503,53 @@ class IntakeServerTest {
     }
 
     @Test
+    void a_request_framed_both_by_content_length_and_chunked_is_read_chunked_and_its_connection_closed()
+            throws IOException {
+        start(1_000);
+        String json = "{\"payload\": {\"tag_id\": \"BOTH\", \"location\": \"L\"}}";
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("POST /scans HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 5\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(json.length()) + "\r\n" + json + "\r\n0\r\n\r\n");
+            RawAnswer answer = connection.read();
+
+            assertThat(answer.status()).isEqualTo(202);
+            assertThat(answer.headers()).as("where a next request would start is unsure").containsEntry("connection", "close");
+            assertThat(connection.closedByServer()).isTrue();
+        }
+        assertThat(outbox.pendingTotal()).isEqualTo(2); // primary and mirror
+    }
+
+    @Test
+    void a_post_without_content_length_or_chunked_is_told_the_length_is_required() throws IOException {
+        start(1_000);
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("POST /scans HTTP/1.0\r\nContent-Type: application/json\r\n\r\n{\"payload\": {}}");
+            RawAnswer answer = connection.read();
+
+            assertThat(answer.status()).isEqualTo(411);
+            Map<String, Object> body = object(Json.parse(answer.body()));
+            assertThat(body.get("error")).isEqualTo("length_required");
+            assertThat(body.get("message")).asString().contains("Content-Length");
+        }
+        assertThat(outbox.pendingTotal()).isZero();
+    }
+
+    @Test
+    void a_head_too_long_is_refused_431_saying_whether_one_line_or_all_of_them_are() throws IOException {
+        start(1_000);
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("POST /scans HTTP/1.1\r\nX-Long: " + "a".repeat(9_000) + "\r\n\r\n");
+            assertThat(object(Json.parse(connection.read().body())).get("message")).asString()
+                    .isEqualTo("a line of the request head is longer than 8192 bytes");
+        }
+        try (RawConnection connection = new RawConnection(server.port())) {
+            connection.send("POST /scans HTTP/1.1\r\n" + ("X-Many: " + "b".repeat(1_000) + "\r\n").repeat(40) + "\r\n");
+            assertThat(object(Json.parse(connection.read().body())).get("message")).asString()
+                    .isEqualTo("the request line and headers together are longer than 32768 bytes");
+        }
+    }
+
+    @Test
     void a_body_that_stalls_halfway_is_answered_408_send_it_again_not_400() throws IOException {
         start(1_000, 30_000, 1_000);
         String json = "{\"payload\": {\"tag_id\": \"T\", \"location\": \"L\"}}";
