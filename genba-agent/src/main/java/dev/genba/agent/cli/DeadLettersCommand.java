@@ -9,7 +9,6 @@ import java.io.PrintWriter;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,34 +40,40 @@ final class DeadLettersCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         AgentFileConfig file = config.load();
-        List<DeadLetter> letters;
+        PrintWriter out = spec.commandLine().getOut();
+        long count;
+        // printed as they are read: tens of thousands (a mirror switched off with a queue) do not fit the heap at once
         try (AgentDatabase database = AgentDatabase.openForCommand(file.outboxFile(),
                 spec.commandLine().getErr()::println)) {
-            letters = new DeadLetterStore(database, file.outboxMaxRows()).all();
-        }
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("count", letters.size());
-            body.put("dead_letters", letters.stream().map(DeadLettersCommand::toJson).toList());
-            out.println(Json.write(body));
-        } else if (letters.isEmpty()) {
-            out.println("no dead letters: every scan was taken or is still being delivered (see `genba-agent status`)");
-        } else {
-            out.printf("%-11s %-36s %-16s %4s  %-23s %s%n", "DESTINATION", "SCAN ID", "TAG", "HTTP", "FAILED AT",
-                    "SERVER'S MESSAGE");
-            for (DeadLetter letter : letters) {
-                out.printf("%-11s %-36s %-16s %4s  %-23s %s%n", letter.destination().key(), letter.scanId(),
-                        letter.tagId() == null ? "-" : letter.tagId(),
+            DeadLetterStore store = new DeadLetterStore(database, file.outboxMaxRows());
+            if (json) {
+                boolean[] first = {true};
+                count = store.forEach(total -> out.print("{\"count\":" + total + ",\"dead_letters\":["), letter -> {
+                    out.print((first[0] ? "" : ",") + Json.write(toJson(letter)));
+                    first[0] = false;
+                });
+                out.println("]}");
+            } else {
+                count = store.forEach(total -> {
+                    if (total > 0) {
+                        out.printf("%-11s %-36s %-16s %4s  %-23s %s%n", "DESTINATION", "SCAN ID", "TAG", "HTTP",
+                                "FAILED AT", "SERVER'S MESSAGE");
+                    }
+                }, letter -> out.printf("%-11s %-36s %-16s %4s  %-23s %s%n", letter.destination().key(),
+                        letter.scanId(), letter.tagId() == null ? "-" : letter.tagId(),
                         letter.httpStatus() == null ? "-" : letter.httpStatus(), LOCAL.format(letter.failedAt()),
-                        letter.reason());
+                        letter.reason()));
+                if (count == 0) {
+                    out.println("no dead letters: every scan was taken or is still being delivered (see `genba-agent status`)");
+                } else {
+                    out.println();
+                    out.println(count + (count == 1 ? " dead letter." : " dead letters.")
+                            + " After fixing the cause: `genba-agent dead-letters retry --all` (or SCAN_ID...) sends them again;"
+                            + " `genba-agent dead-letters discard SCAN_ID...` removes them for good.");
+                }
             }
-            out.println();
-            out.println(letters.size() + (letters.size() == 1 ? " dead letter." : " dead letters.")
-                    + " After fixing the cause: `genba-agent dead-letters retry --all` (or SCAN_ID...) sends them again;"
-                    + " `genba-agent dead-letters discard SCAN_ID...` removes them for good.");
         }
-        return letters.isEmpty() ? ExitCodes.OK : ExitCodes.PROBLEM;
+        return count == 0 ? ExitCodes.OK : ExitCodes.PROBLEM;
     }
 
     private static Map<String, Object> toJson(DeadLetter letter) {

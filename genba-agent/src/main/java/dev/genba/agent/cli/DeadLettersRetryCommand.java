@@ -11,6 +11,7 @@ import dev.genba.protocol.LogBatch;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -53,29 +54,54 @@ final class DeadLettersRetryCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Instant now = Clock.systemUTC().instant();
-        List<DeadLetter> moved;
+        long movedCount;
+        List<String> firstIds = new ArrayList<>();
+        List<DeadLetter> moved = List.of();
         try (AgentDatabase database = AgentDatabase.openForCommand(file.outboxFile(), err::println)) {
+            DeadLetterStore store = new DeadLetterStore(database, file.outboxMaxRows());
+            long[] sofar = {0};
             try {
-                moved = new DeadLetterStore(database, file.outboxMaxRows())
-                        .requeue(which.all ? null : which.scanIds, destination, now);
+                if (which.all) {
+                    // chunk by chunk: after `mirrorctl disable` there can be tens of thousands (RUNBOOK 10.10)
+                    store.requeueAll(destination, now, chunk -> {
+                        sofar[0] += chunk.size();
+                        chunk.forEach(letter -> {
+                            if (firstIds.size() < 100) {
+                                firstIds.add(letter.scanId());
+                            }
+                            out.println("queued again: " + DeadLettersCommand.describe(letter));
+                        });
+                        out.flush();
+                    });
+                } else {
+                    moved = store.requeue(which.scanIds, destination, now);
+                    moved.stream().map(DeadLetter::scanId).limit(100).forEach(firstIds::add);
+                    sofar[0] = moved.size();
+                }
             } catch (OutboxFullException e) {
+                logRetry(database, sofar[0], firstIds, now);
                 err.println(e.getMessage().replace("this scan was NOT accepted, send it again later",
-                        "no dead letter was moved, try again once scans were delivered"));
+                        sofar[0] == 0 ? "no dead letter was moved, try again once scans were delivered"
+                                : sofar[0] + " were moved (above), the others not; try again once scans were delivered"));
                 return ExitCodes.PROBLEM;
             }
-            if (!moved.isEmpty()) {
-                new LogInbox(database).add(new LogBatch.Entry("info", "an operator sent " + moved.size()
-                        + " dead letters again (genba-agent dead-letters retry)", Map.of("source", "genba-agent",
-                        "logger", "dead-letters", "scan_ids", String.join(",", moved.stream()
-                                .map(DeadLetter::scanId).limit(100).toList())), now, null));
-            }
+            movedCount = sofar[0];
+            logRetry(database, movedCount, firstIds, now);
         }
         moved.forEach(letter -> out.println("queued again: " + DeadLettersCommand.describe(letter)));
         List<String> unknown = DeadLettersDiscardCommand.unknown(which.all ? List.of() : which.scanIds, moved);
         unknown.forEach(scanId -> err.println("no dead letter with scan_id " + scanId
                 + (destination == null ? "" : " for " + destination.key()) + " (see `genba-agent dead-letters`)"));
-        out.println(moved.isEmpty() ? "no dead letters to send again"
-                : moved.size() + " moved back to the outbox; `genba-agent status` shows them as pending until delivered");
+        out.println(movedCount == 0 ? "no dead letters to send again"
+                : movedCount + " moved back to the outbox; `genba-agent status` shows them as pending until delivered");
         return unknown.isEmpty() ? ExitCodes.OK : ExitCodes.PROBLEM;
+    }
+
+    private static void logRetry(AgentDatabase database, long moved, List<String> firstIds, Instant now) {
+        if (moved > 0) {
+            new LogInbox(database).add(new LogBatch.Entry("info", "an operator sent " + moved
+                    + " dead letters again (genba-agent dead-letters retry)", Map.of("source", "genba-agent",
+                    "logger", "dead-letters", "scan_ids", String.join(",", firstIds)), now, null));
+        }
     }
 }

@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * The {@code dead_letters} table: scans a destination refused for good. An operator lists them,
@@ -18,6 +20,12 @@ import java.util.Locale;
 public final class DeadLetterStore {
     private static final String COLUMNS = """
             destination, scan_id, json_extract(body, '$.payload.tag_id'), failed_at, http_status, reason""";
+
+    /**
+     * Dead letters moved per transaction by {@link #requeueAll}: a mirror switched off with a long queue
+     * leaves tens of thousands (RUNBOOK 10.10), far more than the 24 MB heap of the unit holds at once.
+     */
+    static final int REQUEUE_CHUNK = 1_000;
 
     private final AgentDatabase database;
     private final long maxRows;
@@ -47,6 +55,106 @@ public final class DeadLetterStore {
                 return letters(select);
             }
         });
+    }
+
+    /**
+     * Every dead letter, oldest first, handed to {@code each} as it is read, so a listing of any length
+     * holds one at a time; {@code total} gets their number before the first one (0 when there are none),
+     * counted by the same query, so it agrees with what follows. Returns that number.
+     */
+    public long forEach(LongConsumer total, Consumer<DeadLetter> each) {
+        return database.read(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT " + COLUMNS + ", count(*) OVER () FROM dead_letters ORDER BY id");
+                 ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    total.accept(0);
+                    return 0L;
+                }
+                long count = rows.getLong(7);
+                total.accept(count);
+                do {
+                    each.accept(letter(rows));
+                } while (rows.next());
+                return count;
+            }
+        });
+    }
+
+    /**
+     * As {@code requeue(null, only, now)}, for any number of dead letters: moved in transactions of
+     * {@value #REQUEUE_CHUNK}, oldest first, each chunk handed to {@code moved} once committed. Those
+     * refused again while this runs are not taken a second time. Throws {@link OutboxFullException}
+     * and moves nothing when the outbox has no room for all of them; should it fill up on the way
+     * (the intake goes on), throws after the chunks already moved. Returns how many moved.
+     */
+    public long requeueAll(Destination only, Instant now, Consumer<List<DeadLetter>> moved) {
+        String key = only == null ? null : only.key();
+        long newest = database.read(connection -> {
+            try (PreparedStatement max = connection.prepareStatement("SELECT coalesce(max(id), 0) FROM dead_letters");
+                 ResultSet rows = max.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        });
+        long total = 0;
+        while (true) {
+            boolean first = total == 0;
+            List<DeadLetter> chunk = database.write(connection -> {
+                long pending = OutboxStore.pendingTotal(connection);
+                if (first) {
+                    try (PreparedStatement count = connection.prepareStatement(
+                            "SELECT count(*) FROM dead_letters WHERE (?1 IS NULL OR destination = ?1) AND id <= ?2")) {
+                        count.setString(1, key);
+                        count.setLong(2, newest);
+                        try (ResultSet rows = count.executeQuery()) {
+                            rows.next();
+                            if (pending + rows.getLong(1) > maxRows) {
+                                throw new OutboxFullException(pending, maxRows);
+                            }
+                        }
+                    }
+                }
+                List<DeadLetter> letters = new ArrayList<>();
+                List<Long> ids = new ArrayList<>();
+                try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + ", id FROM dead_letters"
+                        + " WHERE (?1 IS NULL OR destination = ?1) AND id <= ?2 ORDER BY id LIMIT ?3")) {
+                    select.setString(1, key);
+                    select.setLong(2, newest);
+                    select.setInt(3, REQUEUE_CHUNK);
+                    try (ResultSet rows = select.executeQuery()) {
+                        while (rows.next()) {
+                            letters.add(letter(rows));
+                            ids.add(rows.getLong(7));
+                        }
+                    }
+                }
+                if (pending + letters.size() > maxRows) {
+                    throw new OutboxFullException(pending, maxRows);
+                }
+                // by id: the table has no index on (destination, scan_id), and a chunk must not scan it whole per letter
+                try (PreparedStatement copy = connection.prepareStatement("""
+                        INSERT OR IGNORE INTO outbox (destination, scan_id, body, enqueued_at)
+                        SELECT destination, scan_id, body, ? FROM dead_letters WHERE id = ?""");
+                     PreparedStatement delete = connection.prepareStatement("DELETE FROM dead_letters WHERE id = ?")) {
+                    for (long id : ids) {
+                        copy.setLong(1, now.toEpochMilli());
+                        copy.setLong(2, id);
+                        copy.addBatch();
+                        delete.setLong(1, id);
+                        delete.addBatch();
+                    }
+                    copy.executeBatch();
+                    delete.executeBatch();
+                }
+                return letters;
+            });
+            if (chunk.isEmpty()) {
+                return total;
+            }
+            total += chunk.size();
+            moved.accept(chunk);
+        }
     }
 
     /**
@@ -175,12 +283,17 @@ public final class DeadLetterStore {
         List<DeadLetter> letters = new ArrayList<>();
         try (ResultSet rows = select.executeQuery()) {
             while (rows.next()) {
-                Integer status = rows.getObject(5) == null ? null : rows.getInt(5);
-                letters.add(new DeadLetter(Destination.valueOf(rows.getString(1).toUpperCase(Locale.ROOT)),
-                        rows.getString(2), rows.getString(3), Instant.ofEpochMilli(rows.getLong(4)), status,
-                        rows.getString(6)));
+                letters.add(letter(rows));
             }
         }
         return letters;
+    }
+
+    /** The dead letter in the first six columns ({@link #COLUMNS}) of the current row. */
+    private static DeadLetter letter(ResultSet rows) throws SQLException {
+        Integer status = rows.getObject(5) == null ? null : rows.getInt(5);
+        return new DeadLetter(Destination.valueOf(rows.getString(1).toUpperCase(Locale.ROOT)),
+                rows.getString(2), rows.getString(3), Instant.ofEpochMilli(rows.getLong(4)), status,
+                rows.getString(6));
     }
 }

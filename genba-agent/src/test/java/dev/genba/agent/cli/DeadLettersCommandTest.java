@@ -84,6 +84,63 @@ class DeadLettersCommandTest {
                 .containsEntry("reason", REASON).containsKey("failed_at");
     }
 
+    /**
+     * `mirrorctl disable` while the mirror is behind moves its whole queue to the dead letters (RUNBOOK
+     * 10.10): tens of thousands after an outage. Listing, `--json` and `retry --all` are the documented
+     * way out (11.6), and must work in the unit's 24 MB heap, as `genba-agent` runs them.
+     */
+    @Test
+    void lists_and_retries_tens_of_thousands_of_dead_letters_in_the_units_heap() throws Exception {
+        int letters = 60_000;
+        Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");
+        String reason = "no endpoint is configured for this destination any more (mirror mode was turned off before"
+                + " the scan reached it): `genba-agent dead-letters retry` sends it again once mirror mode is on,"
+                + " `genba-agent dead-letters discard` removes it";
+        try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+            OutboxStore outbox = new OutboxStore(database, 1_000_000);
+            for (int first = 0; first < letters; first += 1_000) {
+                List<QueuedScan> scans = new ArrayList<>();
+                for (int n = first; n < first + 1_000; n++) {
+                    String id = java.util.UUID.randomUUID().toString();
+                    scans.add(new QueuedScan(id, "{\"scan_id\":\"" + id + "\",\"device_id\":\"HANDHELD-01\","
+                            + "\"scanned_at\":\"2026-11-25T00:38:37.835Z\",\"payload\":{\"tag_id\":\"CH2-" + n
+                            + "\",\"order_id\":\"PO-7\",\"location\":\"SHELF-12\",\"station\":\"B\"}}"));
+                }
+                outbox.enqueue(scans, List.of(Destination.MIRROR), Instant.now());
+            }
+            assertThat(outbox.deadLetterPending(Destination.MIRROR, Long.MAX_VALUE, reason, Instant.now(), () -> true))
+                    .isEqualTo(letters);
+        }
+
+        Path text = directory.resolve("list.txt");
+        Path json = directory.resolve("list.json");
+        Path retry = directory.resolve("retry.txt");
+        Process list = AgentProcesses.command(text, "dead-letters", "--config", config.toString());
+        assertThat(list.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        Process listJson = AgentProcesses.command(json, "dead-letters", "--json", "--config", config.toString());
+        assertThat(listJson.waitFor(120, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(list.exitValue()).as(java.nio.file.Files.readString(text).lines().reduce((a, b) -> b).orElse(""))
+                .isEqualTo(1);
+        assertThat(java.nio.file.Files.readString(text)).startsWith("DESTINATION").contains(letters + " dead letters.");
+        assertThat(java.nio.file.Files.lines(text).filter(line -> line.startsWith("mirror ")).count()).isEqualTo(letters);
+        assertThat(listJson.exitValue()).isEqualTo(1);
+        Map<String, Object> body = object(Json.parse(java.nio.file.Files.readAllBytes(json)));
+        assertThat(body).containsEntry("count", (long) letters);
+        assertThat((List<?>) body.get("dead_letters")).hasSize(letters);
+
+        Process retryAll = AgentProcesses.command(retry, "dead-letters", "retry", "--all", "--destination", "mirror",
+                "--config", config.toString());
+        assertThat(retryAll.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(retryAll.exitValue()).as(java.nio.file.Files.readString(retry).lines().reduce((a, b) -> b).orElse(""))
+                .isZero();
+        assertThat(java.nio.file.Files.readString(retry)).contains(letters + " moved back to the outbox");
+        try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+            assertThat(new OutboxStore(database, 1_000_000).pendingScanIds(Destination.MIRROR)).hasSize(letters);
+            assertThat(new DeadLetterStore(database, 1_000_000).all()).isEmpty();
+        }
+    }
+
     @Test
     void no_dead_letters_is_exit_0() throws Exception {
         Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");
