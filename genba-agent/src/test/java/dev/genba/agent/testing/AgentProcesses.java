@@ -75,8 +75,10 @@ public final class AgentProcesses {
 
     private static List<String> java(List<String> jvmOptions) {
         String java = ProcessHandle.current().info().command().orElse("java");
+        // --enable-native-access: what the jar's manifest says for `java -jar` (sqlite-jdbc loads its
+        // library with System.load, which JDK 24 and later warn about on stderr without it)
         List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx24m", "-Xss256k",
-                "-XX:TieredStopAtLevel=1"));
+                "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), AgentCli.class.getName()));
         return command;
