@@ -121,6 +121,7 @@ public final class GenbaAgent implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        scheduler.setRemoveOnCancelPolicy(true); // a wait brought forward does not linger in the queue
         started.push(() -> {
             scheduler.shutdownNow();
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
@@ -136,12 +137,19 @@ public final class GenbaAgent implements AutoCloseable {
         StatusReporter status = new StatusReporter(settings, new SystemSampler(systemRoot), outbox, backlog,
                 destination -> delivery.latency(destination).summaryFor(destination.endpoint(settings.current())),
                 logs::dropped, http, contact, clock, version);
-        new PeriodicJob("config poll", poller::poll,
-                () -> settings.current().configPollIntervalS() * 1000L, scheduler).start(0);
-        new PeriodicJob("status report", status::tick,
-                () -> settings.current().statusIntervalS() * 1000L, scheduler).start(FIRST_STATUS_DELAY_MS);
-        new PeriodicJob("log shipping", shipper::flush,
-                () -> settings.current().logFlushIntervalS() * 1000L, scheduler).start(1_000);
+        PeriodicJob configPoll = new PeriodicJob("config poll", poller::poll,
+                () -> settings.current().configPollIntervalS() * 1000L, scheduler);
+        PeriodicJob statusReport = new PeriodicJob("status report", status::tick,
+                () -> settings.current().statusIntervalS() * 1000L, scheduler);
+        PeriodicJob logShipping = new PeriodicJob("log shipping", shipper::flush,
+                () -> settings.current().logFlushIntervalS() * 1000L, scheduler);
+        // A shorter interval from the server applies now, not after the longer wait already begun.
+        for (PeriodicJob job : List.of(configPoll, statusReport, logShipping)) {
+            settings.onChange(job::intervalChanged);
+        }
+        configPoll.start(0);
+        statusReport.start(FIRST_STATUS_DELAY_MS);
+        logShipping.start(1_000);
         new PeriodicJob("space reserve", () -> SpaceReserve.keep(file.outboxFile()),
                 () -> SpaceReserve.CHECK_INTERVAL_MS, scheduler).start(SpaceReserve.CHECK_INTERVAL_MS);
 

@@ -68,6 +68,28 @@ class GenbaAgentTest {
     }
 
     @Test
+    void a_shorter_interval_from_the_server_applies_at_once_not_after_the_longer_wait_already_begun() throws Exception {
+        try (FakeGenbaServer genba = new FakeGenbaServer()) {
+            genba.agentConfig("\"v1\"", Map.of("config_version", 1L, "log_flush_interval_s", 3600L,
+                    "config_poll_interval_s", 5L));
+            AgentFileConfig file = TestConfig.load(TestConfig.write(directory, genba.url(), ""));
+            LogBuffer logs = new LogBuffer(100);
+            logs.add(new LogBatch.Entry("error", "scanner app crashed", Map.of(), Instant.now(), null));
+
+            try (GenbaAgent agent = GenbaAgent.start(file, logs, Clock.systemUTC())) {
+                // the first flush, a second after the start, under version 1: the next one is an hour away
+                await().atMost(Duration.ofSeconds(10)).until(() -> !genba.logLines().isEmpty());
+                genba.agentConfig("\"v2\"", Map.of("config_version", 2L, "log_flush_interval_s", 1L,
+                        "config_poll_interval_s", 5L));
+                logs.add(new LogBatch.Entry("error", "scanner app crashed again", Map.of(), Instant.now(), null));
+
+                // the poll 5 s after the first one applies version 2; the line goes within a second of it
+                await().atMost(Duration.ofSeconds(15)).until(() -> genba.logLines().size() == 2);
+            }
+        }
+    }
+
+    @Test
     void a_clean_stop_ships_the_log_lines_still_waiting() throws Exception {
         try (FakeGenbaServer genba = new FakeGenbaServer()) {
             // no periodic flush after the first one: only the stop can ship the second line

@@ -1,12 +1,15 @@
 package dev.genba.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class PeriodicJobTest {
@@ -32,6 +35,28 @@ class PeriodicJobTest {
             }, () -> 10, scheduler).start(0);
 
             assertThat(fourRuns.await(10, TimeUnit.SECONDS)).as("runs after the failing ones").isTrue();
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
+    @Test
+    void a_shorter_interval_brings_the_waiting_run_forward_and_an_unchanged_one_leaves_it_waiting() throws Exception {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        AtomicLong intervalMs = new AtomicLong(3_600_000);
+        AtomicInteger runs = new AtomicInteger();
+        try {
+            PeriodicJob job = new PeriodicJob("test job", runs::incrementAndGet, intervalMs::get, scheduler);
+            job.start(0);
+            await().atMost(Duration.ofSeconds(5)).until(() -> runs.get() == 1);
+
+            job.intervalChanged();
+            Thread.sleep(300);
+            assertThat(runs).as("still an hour away").hasValue(1);
+
+            intervalMs.set(10);
+            job.intervalChanged();
+            await().atMost(Duration.ofSeconds(5)).until(() -> runs.get() >= 3);
         } finally {
             scheduler.shutdownNow();
         }
