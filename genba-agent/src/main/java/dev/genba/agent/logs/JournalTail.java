@@ -21,9 +21,9 @@ import java.util.logging.Logger;
 /**
  * Follows {@code journalctl -o json -f -p warning} for the configured units and puts each line
  * into the {@link LogBuffer} with its journal cursor. The first start follows from now; later
- * starts resume after the cursor of the last line the server took ({@link JournalCursor}), so a
- * restart neither ships a line twice nor misses one. Restarts journalctl when it exits; does
- * nothing on a machine without journalctl.
+ * starts resume after the cursor of the last line the server took ({@link JournalCursor}), or,
+ * while it has taken none yet, at the first line read, so a restart neither ships a line twice nor
+ * misses one. Restarts journalctl when it exits; does nothing on a machine without journalctl.
  */
 public final class JournalTail implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JournalTail.class.getName());
@@ -72,9 +72,11 @@ public final class JournalTail implements AutoCloseable {
     private void follow() {
         // Within one run, journalctl restarts after the last line read: earlier lines are in the buffer.
         String resumeAfter = shippedCursor.load();
+        String resumeAt = resumeAfter == null ? shippedCursor.loadFirstUnshipped() : null;
         while (running) {
             try {
-                process = new ProcessBuilder(command(resumeAfter)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                process = new ProcessBuilder(command(resumeAfter, resumeAt)).redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start();
                 boolean readAny = false;
                 try (BufferedReader lines = new BufferedReader(
                         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -85,6 +87,9 @@ public final class JournalTail implements AutoCloseable {
                         }
                         readAny = true;
                         String cursor = text(fields.get("__CURSOR"));
+                        if (cursor != null && resumeAfter == null && resumeAt == null) {
+                            keepFirstUnshipped(cursor);
+                        }
                         try {
                             LogBatch.Entry entry = toEntry(fields);
                             if (entry != null) {
@@ -105,10 +110,11 @@ public final class JournalTail implements AutoCloseable {
                 // bad. Killed by a signal (exit 128 + n), as when systemd stops this unit and SIGTERMs
                 // journalctl a moment before the agent's own stop, the cursor is fine: forgetting it
                 // would make the next start follow from then on and miss the lines written meanwhile.
-                if (running && exit != 0 && exit < 128 && !readAny && resumeAfter != null) {
+                if (running && exit != 0 && exit < 128 && !readAny && (resumeAfter != null || resumeAt != null)) {
                     LOG.warning("journalctl could not resume after the saved cursor (exit " + exit
                             + "); following the journal from now on");
                     resumeAfter = null;
+                    resumeAt = null;
                     shippedCursor.clear();
                 }
                 if (running) {
@@ -128,16 +134,31 @@ public final class JournalTail implements AutoCloseable {
         }
     }
 
-    private List<String> command(String resumeAfter) {
+    private List<String> command(String resumeAfter, String resumeAt) {
         List<String> command = new ArrayList<>(List.of(journalctl.toString(), "-o", "json", "-f", "-p", "warning"));
-        if (resumeAfter == null) {
-            command.addAll(List.of("-n", "0"));
-        } else {
+        if (resumeAfter != null) {
             // --no-tail: every line after the cursor, not only the last ten that -f shows by default
             command.addAll(List.of("--after-cursor", resumeAfter, "--no-tail"));
+        } else if (resumeAt != null) {
+            command.addAll(List.of("--cursor", resumeAt, "--no-tail"));
+        } else {
+            command.addAll(List.of("-n", "0"));
         }
         units.forEach(unit -> command.addAll(List.of("-u", unit)));
         return command;
+    }
+
+    /**
+     * Keeps where this run began reading while the server has taken no line yet: a restart before the
+     * first shipment (the server away since the Pi was set up, a power cut) would otherwise follow from
+     * now again, and the lines read meanwhile would be lost without being counted as dropped.
+     */
+    private void keepFirstUnshipped(String cursor) {
+        try {
+            shippedCursor.saveFirstUnshipped(cursor);
+        } catch (RuntimeException e) {
+            // a full disk: a restart before the first shipment follows from now, as it did before
+        }
     }
 
     private void sleepQuietly() {

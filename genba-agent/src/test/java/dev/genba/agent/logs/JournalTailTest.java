@@ -24,20 +24,22 @@ import org.junit.jupiter.api.io.TempDir;
  * no running journald) and the real SQLite state: restarts resume after the last shipped line.
  */
 class JournalTailTest {
-    /** Understands the options JournalTail passes: -n 0 (from now) or --after-cursor C; always follows. */
+    /** Understands the options JournalTail passes: -n 0 (from now), --after-cursor C or --cursor C; always follows. */
     private static final String FAKE_JOURNALCTL = """
             #!/bin/bash
             here=$(dirname "$0")
             echo "$@" >> "$here/journalctl-args.log"
             after=""
+            at=""
             while [ $# -gt 0 ]; do
               if [ "$1" = "--after-cursor" ]; then after="$2"; shift; fi
+              if [ "$1" = "--cursor" ]; then at="$2"; shift; fi
               shift
             done
-            if [ -n "$after" ]; then
-              line=$(grep -n "\\"__CURSOR\\":\\"$after\\"" "$here/journal.jsonl" | cut -d: -f1)
+            if [ -n "$after$at" ]; then
+              line=$(grep -n "\\"__CURSOR\\":\\"$after$at\\"" "$here/journal.jsonl" | cut -d: -f1)
               [ -n "$line" ] || { echo "Failed to seek to cursor: Invalid argument" >&2; exit 1; }
-              start=$((line + 1))
+              if [ -n "$after" ]; then start=$((line + 1)); else start=$line; fi
             else
               start=$(($(wc -l < "$here/journal.jsonl") + 1))
             fi
@@ -137,6 +139,33 @@ class JournalTailTest {
                 .containsExactly("-o json -f -p warning -n 0 -u scanner.service",
                         "-o json -f -p warning --after-cursor s=1;i=m-4 --no-tail -u scanner.service");
         assertThat(new JournalCursor(database).load()).isEqualTo("s=1;i=m-7");
+    }
+
+    @Test
+    void a_restart_before_any_line_was_shipped_begins_at_the_first_line_read_not_from_now() throws Exception {
+        // A new Pi whose server is away (or refuses its key) from the first start on: no cursor saved yet.
+        server.forceStatus(503);
+        LogShipper first = startAgent();
+        journal("m-3");
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            first.flush();
+            return server.paths().contains("POST /api/clients/logs");
+        });
+        tail.close();
+        journal("m-4");
+        server.forceStatus(0);
+
+        LogShipper second = startAgent();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            second.flush();
+            return shipped().size() >= 2;
+        });
+
+        assertThat(shipped()).containsExactly("m-3", "m-4");
+        assertThat(Files.readAllLines(directory.resolve("journalctl-args.log")))
+                .containsExactly("-o json -f -p warning -n 0 -u scanner.service",
+                        "-o json -f -p warning --cursor s=1;i=m-3 --no-tail -u scanner.service");
+        assertThat(new JournalCursor(database).load()).isEqualTo("s=1;i=m-4");
     }
 
     @Test
