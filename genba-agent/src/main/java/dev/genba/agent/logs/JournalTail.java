@@ -118,9 +118,14 @@ public final class JournalTail implements AutoCloseable {
                     shippedCursor.clear();
                 }
                 if (running) {
-                    LOG.warning("journalctl stopped (exit " + exit + "); starting it again in "
-                            + RESTART_DELAY_MS / 1000 + " s");
+                    // Warned after the wait, not before: at a stop, systemd's SIGTERM ends journalctl a moment
+                    // before the agent's own stop ends this wait, and every restart of every Pi would ship a
+                    // warning that journalctl stopped and is started again.
                     Thread.sleep(RESTART_DELAY_MS);
+                    if (running) {
+                        LOG.warning("journalctl stopped (exit " + exit + "); started it again after "
+                                + RESTART_DELAY_MS / 1000 + " s");
+                    }
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.warning("cannot follow the journal of " + units + ": " + e.getMessage());

@@ -8,6 +8,8 @@ import dev.genba.agent.http.AgentHttp;
 import dev.genba.agent.testing.FakeGenbaServer;
 import dev.genba.protocol.LogBatch;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -190,6 +192,28 @@ class JournalTailTest {
             second.flush();
             return shipped().contains("m-3");
         });
+    }
+
+    @Test
+    void a_stop_just_after_systemd_killed_journalctl_ships_no_warning_about_starting_it_again() throws Exception {
+        LogBuffer shipping = new LogBuffer(10);
+        AgentLog.install(new PrintStream(OutputStream.nullOutputStream()), AgentLog.Level.INFO, shipping);
+        try {
+            startAgent();
+            // systemctl stop or restart: SIGTERM to every process of the unit, and the agent's own stop a moment later
+            ProcessHandle.current().descendants()
+                    .filter(process -> process.info().commandLine().orElse("").contains(directory.toString()))
+                    .findFirst().orElseThrow().destroy();
+            await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                    .anyMatch(thread -> thread.getName().equals("journal-tail")
+                            && thread.getState() == Thread.State.TIMED_WAITING));
+            tail.close();
+
+            assertThat(shipping.take(10).entries()).extracting(LogBatch.Entry::message)
+                    .noneMatch(message -> message.contains("journalctl stopped"));
+        } finally {
+            AgentLog.install(System.err, AgentLog.Level.WARN, null);
+        }
     }
 
     @Test
