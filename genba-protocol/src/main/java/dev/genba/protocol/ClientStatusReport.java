@@ -23,6 +23,9 @@ public record ClientStatusReport(String clientId, String hostname, String ipAddr
     private static final Set<String> LATENCY_FIELDS = Set.of("avg", "p50", "p95", "p99", "max", "samples");
     private static final int MAX_DESTINATIONS = 8;
     private static final long TEN_YEARS_S = 10L * 366 * 24 * 3600;
+    /** The temperatures (°C) a report may carry; a sensor reading outside them is a broken sensor. */
+    public static final double MIN_TEMPERATURE = -60;
+    public static final double MAX_TEMPERATURE = 150;
     private static final double HOUR_MS = 3_600_000;
 
     public static ClientStatusReport fromJson(Object node) {
@@ -35,7 +38,7 @@ public record ClientStatusReport(String clientId, String hostname, String ipAddr
                 body.optionalNumber("cpu_usage", 0, 100),
                 body.optionalNumber("memory_usage", 0, 100),
                 body.optionalNumber("disk_usage", 0, 100),
-                body.optionalNumber("temperature", -60, 150),
+                body.optionalNumber("temperature", MIN_TEMPERATURE, MAX_TEMPERATURE),
                 body.optionalInteger("uptime_seconds", 0, TEN_YEARS_S),
                 body.optionalInstant("last_boot"),
                 body.optionalInstant("sampled_at"),

@@ -1,5 +1,6 @@
 package dev.genba.agent.status;
 
+import dev.genba.protocol.ClientStatusReport;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -101,10 +102,17 @@ public final class SystemSampler {
         return used + availableBytes <= 0 ? null : percent((double) used / (used + availableBytes));
     }
 
+    /**
+     * Null when there is no sensor, and when it reads what no Pi can be (a failing sensor or driver
+     * gives values such as -274 or 2147483 °C): the server refuses a report with such a temperature
+     * as a whole, and the Pi would turn red on the fleet page while it works.
+     */
     private Double temperature() {
         Path file = root.resolve("sys/class/thermal/thermal_zone0/temp");
         try {
-            return Math.round(Long.parseLong(Files.readString(file).trim()) / 100.0) / 10.0;
+            double celsius = Math.round(Long.parseLong(Files.readString(file).trim()) / 100.0) / 10.0;
+            return celsius < ClientStatusReport.MIN_TEMPERATURE || celsius > ClientStatusReport.MAX_TEMPERATURE
+                    ? null : celsius;
         } catch (IOException | NumberFormatException e) {
             return null;
         }

@@ -56,6 +56,19 @@ class SystemSamplerTest {
         assertThat(new SystemSampler(root).sample(null).temperature()).isNull();
     }
 
+    @Test
+    void a_sensor_reading_what_no_pi_can_be_is_left_out_so_the_server_still_takes_the_report() throws Exception {
+        write("proc/stat", "cpu  1 0 1 8 0 0 0 0 0 0\n");
+        for (String broken : List.of("-274000", "2147483647", "150100")) {
+            write("sys/class/thermal/thermal_zone0/temp", broken + "\n");
+            assertThat(new SystemSampler(root).sample(null).temperature()).as(broken).isNull();
+        }
+        write("sys/class/thermal/thermal_zone0/temp", "-20000\n");
+        assertThat(new SystemSampler(root).sample(null).temperature()).isEqualTo(-20.0);
+        write("sys/class/thermal/thermal_zone0/temp", "150000\n");
+        assertThat(new SystemSampler(root).sample(null).temperature()).isEqualTo(150.0);
+    }
+
     /** /proc/net/route of a Pi on Wi-Fi with Docker and WireGuard up (Destination, Gateway and Mask in hex). */
     private static final String ROUTES = """
             Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
