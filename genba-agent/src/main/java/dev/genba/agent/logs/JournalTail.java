@@ -71,8 +71,17 @@ public final class JournalTail implements AutoCloseable {
 
     private void follow() {
         // Within one run, journalctl restarts after the last line read: earlier lines are in the buffer.
-        String resumeAfter = shippedCursor.load();
-        String resumeAt = resumeAfter == null ? shippedCursor.loadFirstUnshipped() : null;
+        String resumeAfter;
+        String resumeAt;
+        try {
+            resumeAfter = shippedCursor.load();
+            resumeAt = resumeAfter == null ? shippedCursor.loadFirstUnshipped() : null;
+        } catch (RuntimeException e) {
+            // an outbox that cannot be read: better the journal from now on than no journal at all
+            LOG.warning("could not read where the journal was left (" + e.getMessage() + "); following it from now on");
+            resumeAfter = null;
+            resumeAt = null;
+        }
         while (running) {
             try {
                 process = new ProcessBuilder(command(resumeAfter, resumeAt)).redirectError(ProcessBuilder.Redirect.DISCARD)

@@ -171,6 +171,21 @@ class JournalTailTest {
     }
 
     @Test
+    void an_outbox_that_cannot_be_read_at_the_start_still_leaves_the_journal_followed_from_now() throws Exception {
+        AgentDatabase unreadable = AgentDatabase.open(directory.resolve("other.db"));
+        unreadable.close();
+        LogBuffer buffer = new LogBuffer(100);
+        tail = new JournalTail(List.of("scanner.service"), journalctl, new JournalCursor(unreadable), buffer);
+        tail.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(directory.resolve("journalctl-args.log")));
+        journal("m-3");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> buffer.heapBytes() > 0);
+        assertThat(Files.readAllLines(directory.resolve("journalctl-args.log")))
+                .containsExactly("-o json -f -p warning -n 0 -u scanner.service");
+    }
+
+    @Test
     void journalctl_killed_by_a_signal_keeps_the_saved_cursor_so_the_next_start_misses_nothing() throws Exception {
         new JournalCursor(database).save("s=1;i=old-2");
         startAgent();
