@@ -19,6 +19,12 @@ import java.util.Map;
  */
 public final class ConfigPoller {
     private static final AgentLog LOG = AgentLog.of(ConfigPoller.class);
+    /**
+     * A Genba server's configuration is under 2 KB. A larger answer (a server_url pointing at something
+     * else) is refused before it is parsed: 1 MiB of JSON objects fills the 24 MB heap, and the agent
+     * would be ended and restarted, to poll again, over and over.
+     */
+    static final int MAX_CONFIG_BYTES = 64 * 1024;
 
     private final LiveSettings settings;
     private final ConfigStore store;
@@ -41,7 +47,8 @@ public final class ConfigPoller {
         String etag = settings.serverConfig().map(ServerConfig::etag).orElse(null);
         HttpAnswer answer;
         try {
-            answer = http.get(url, settings.current().jobTimeoutMs(), etag == null ? Map.of() : Map.of("If-None-Match", etag));
+            answer = http.get(url, settings.current().jobTimeoutMs(), etag == null ? Map.of() : Map.of("If-None-Match", etag),
+                    MAX_CONFIG_BYTES);
         } catch (IOException e) {
             contact.unreachable(ServerContact.Call.CONFIG, NoAnswer.describe(url, e));
             return Result.FAILED;

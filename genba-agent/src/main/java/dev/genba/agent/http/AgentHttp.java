@@ -64,10 +64,20 @@ public final class AgentHttp {
     }
 
     public HttpAnswer get(String url, int timeoutMs, Map<String, String> headers) throws IOException {
+        return get(url, timeoutMs, headers, MAX_ANSWER_BYTES);
+    }
+
+    /**
+     * A GET whose answer may be at most {@code maxAnswerBytes}: for an answer that is parsed whole
+     * into objects, where 1 MiB of JSON such as {@code [{},{},...]} would take ~20 MB of the heap.
+     */
+    public HttpAnswer get(String url, int timeoutMs, Map<String, String> headers, int maxAnswerBytes) throws IOException {
         long started = System.nanoTime();
         HttpURLConnection connection = open("GET", url, timeoutMs);
         headers.forEach(connection::setRequestProperty);
-        return new PendingAnswer(connection, started, null).answer();
+        PendingAnswer pending = new PendingAnswer(connection, started, null);
+        pending.maxAnswerBytes = Math.min(maxAnswerBytes, MAX_ANSWER_BYTES);
+        return pending.answer();
     }
 
     /**
@@ -150,6 +160,7 @@ public final class AgentHttp {
         private final long started;
         /** The POST to send once more if the connection closes unanswered; null once it was. */
         private PostRequest resend;
+        private int maxAnswerBytes = MAX_ANSWER_BYTES;
 
         private PendingAnswer(HttpURLConnection connection, long started, PostRequest resend) {
             this.connection = connection;
@@ -161,7 +172,8 @@ public final class AgentHttp {
         public HttpAnswer answer() throws IOException {
             try {
                 int status = connection.getResponseCode();
-                byte[] answer = readFully(status >= 400 ? connection.getErrorStream() : connection.getInputStream());
+                byte[] answer = readFully(status >= 400 ? connection.getErrorStream() : connection.getInputStream(),
+                        maxAnswerBytes);
                 long elapsedMs = (System.nanoTime() - started) / 1_000_000;
                 Long serverAheadMs = ServerClock.aheadMs(connection.getDate(), System.currentTimeMillis(), elapsedMs);
                 return new HttpAnswer(status, answer, connection.getHeaderField("ETag"), elapsedMs, serverAheadMs);
@@ -179,7 +191,7 @@ public final class AgentHttp {
     }
 
     /** Reading the body to its end lets the JDK reuse the connection (keep-alive). */
-    private static byte[] readFully(InputStream in) throws IOException {
+    private static byte[] readFully(InputStream in, int maxAnswerBytes) throws IOException {
         if (in == null) {
             return new byte[0];
         }
@@ -187,8 +199,9 @@ public final class AgentHttp {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buffer = new byte[8192];
             for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
-                if (out.size() + read > MAX_ANSWER_BYTES) {
-                    throw new IOException("answer larger than " + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB");
+                if (out.size() + read > maxAnswerBytes) {
+                    throw new IOException("answer larger than " + (maxAnswerBytes >= 1024 * 1024
+                            ? maxAnswerBytes / (1024 * 1024) + " MiB" : maxAnswerBytes / 1024 + " KiB"));
                 }
                 out.write(buffer, 0, read);
             }

@@ -171,4 +171,17 @@ class ConfigPollerTest {
         assertThat(settings.current().configVersion()).isZero();
         assertThat(file.serverConfigFile()).doesNotExist();
     }
+
+    @Test
+    void an_answer_far_larger_than_any_configuration_is_refused_before_it_fills_the_heap() {
+        // 1 MiB of these would take ~20 MB of the unit's 24 MB heap once parsed
+        List<Map<String, Object>> padding = java.util.Collections.nCopies(30_000, Map.of());
+        server.agentConfig("\"big\"", Map.of("config_version", 9, "padding", padding));
+        LiveSettings settings = new LiveSettings(file, Optional.empty());
+
+        assertThat(poller(settings).poll()).isEqualTo(ConfigPoller.Result.FAILED);
+
+        assertThat(settings.current().configVersion()).isZero();
+        assertThat(file.serverConfigFile()).doesNotExist();
+    }
 }
