@@ -20,7 +20,7 @@ import java.util.Map;
 record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverConfigReceived,
                    List<DestinationStats> destinations,
                    Map<Destination, List<DeadLetter>> newestDeadLetters, long statusReportsWaiting, ServerProbe server,
-                   List<String> damagedSetAside, long stateDiskFreeBytes, Instant now) {
+                   IntakeProbe intake, List<String> damagedSetAside, long stateDiskFreeBytes, Instant now) {
     /** Below this, SQLite cannot grow the outbox or its WAL: the intake refuses scans (503). */
     static final long DISK_FULL_BELOW_BYTES = 1024 * 1024;
 
@@ -28,7 +28,8 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
             .withZone(ZoneId.systemDefault());
 
     boolean needsAttention() {
-        return !server.reachable() || outboxFull() || diskFull() || !damagedSetAside.isEmpty() || !clockAgrees()
+        return !server.reachable() || intake.notListening() || outboxFull() || diskFull() || !damagedSetAside.isEmpty()
+                || !clockAgrees()
                 || destinations.stream().anyMatch(d -> d.deadLetters() > 0 || d.lastError() != null);
     }
 
@@ -66,7 +67,10 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
                 : ServerClock.describe(server.serverAheadMs()) + ": scans stamped here get a wrong scanned_at"
                         + " (RUNBOOK 11.1 step 8)").append('\n');
         text.append("mirror:   ").append(settings.mirrorMode() ? "on" : "off").append('\n');
-        text.append("intake:   ").append(diskFull()
+        text.append("intake:   ").append(intake.notListening()
+                ? "NOT running: nothing listens on 127.0.0.1:" + intake.port() + ", so the scanner app's scans are"
+                        + " refused; start the agent (sudo systemctl start genba-agent, RUNBOOK 11.1 step 6)"
+                : diskFull()
                 ? "probably REFUSING new scans (503): the disk holding " + file.stateDir() + " is nearly full ("
                         + stateDiskFreeBytes / 1024 + " KiB free); free space there (RUNBOOK 11.5), the scans already"
                         + " taken are kept"
@@ -117,6 +121,7 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
         json.put("server_detail", server.detail());
         json.put("server_clock_ahead_s", server.serverAheadMs() == null ? null : Math.round(server.serverAheadMs() / 1000.0));
         json.put("mirror_mode", settings.mirrorMode());
+        json.put("intake_listening", intake.listening());
         json.put("outbox_full", outboxFull());
         json.put("disk_full", diskFull());
         json.put("state_disk_free_bytes", stateDiskFreeBytes < 0 ? null : stateDiskFreeBytes);

@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Show destinations, pending scans and the oldest one's age, dead letters, last success,"
-                + " configuration version and whether the server answers. Exit 1 when something needs attention.")
+                + " configuration version, whether the server answers and whether the agent runs (its intake listens)."
+                + " Exit 1 when something needs attention.")
 final class StatusCommand implements Callable<Integer> {
     private static final int NEWEST_DEAD_LETTERS = 5;
 
@@ -64,8 +65,8 @@ final class StatusCommand implements Callable<Integer> {
         }
         ServerProbe probe = ServerProbe.check(new AgentHttp(file.clientKey(), AgentVersion.current()), file.serverUrl());
         AgentStatus status = new AgentStatus(file, settings, live.serverConfig().isPresent(), stats, newestDeadLetters,
-                reportsWaiting, probe, DamagedOutbox.setAside(file.stateDir()), freeBytes(file.stateDir()),
-                Clock.systemUTC().instant());
+                reportsWaiting, probe, IntakeProbe.check(file.intakePort()), DamagedOutbox.setAside(file.stateDir()),
+                freeBytes(file.stateDir()), Clock.systemUTC().instant());
         if (json) {
             spec.commandLine().getOut().println(status.toJson());
         } else {

@@ -16,6 +16,8 @@ import dev.genba.agent.testing.TestConfig;
 import dev.genba.protocol.Json;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -172,6 +174,41 @@ class AgentCliTest {
             assertThat(run.out()).contains("reachable (HTTP 200").contains("clock:    agrees with the server's")
                     .contains("mirror:   off")
                     .contains("intake:   accepting scans (0 of 1000000 deliveries waiting)");
+        }
+    }
+
+    @Test
+    void status_says_the_agent_is_not_running_when_nothing_listens_on_the_intake_port_and_exits_1() throws Exception {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = probe.getLocalPort();
+        }
+        try (FakeGenbaServer server = new FakeGenbaServer()) {
+            Path config = TestConfig.write(directory, server.url(), closedPort, "");
+
+            Run text = run("status", "--config", config.toString());
+            Run json = run("status", "--json", "--config", config.toString());
+
+            assertThat(text.out()).contains("reachable (HTTP 200").contains("intake:   NOT running: nothing listens on"
+                    + " 127.0.0.1:" + closedPort + ", so the scanner app's scans are refused; start the agent"
+                    + " (sudo systemctl start genba-agent, RUNBOOK 11.1 step 6)");
+            assertThat(text.exitCode()).as("it needs attention").isEqualTo(1);
+            assertThat(((Map<?, ?>) Json.parse(json.out())).get("intake_listening")).isEqualTo(false);
+        }
+    }
+
+    @Test
+    void status_exits_0_when_the_running_agent_listens_on_the_intake_port() throws Exception {
+        try (FakeGenbaServer server = new FakeGenbaServer();
+             ServerSocket intake = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path config = TestConfig.write(directory, server.url(), intake.getLocalPort(), "");
+
+            Run text = run("status", "--config", config.toString());
+            Run json = run("status", "--json", "--config", config.toString());
+
+            assertThat(text.exitCode()).as(text.out()).isZero();
+            assertThat(text.out()).contains("intake:   accepting scans (0 of 1000000 deliveries waiting)");
+            assertThat(((Map<?, ?>) Json.parse(json.out())).get("intake_listening")).isEqualTo(true);
         }
     }
 
