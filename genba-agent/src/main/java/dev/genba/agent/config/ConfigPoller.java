@@ -65,8 +65,14 @@ public final class ConfigPoller {
         contact.answered(ServerContact.Call.CONFIG, null);
         try {
             Object wire = Json.parse(answer.body());
-            if (!(wire instanceof Map<?, ?>)) {
+            if (!(wire instanceof Map<?, ?> object)) {
                 throw ProtocolException.invalidJson("the configuration must be a JSON object");
+            }
+            // Every key is optional, so without this any 200 with a JSON object (a proxy, another program
+            // on that port) would be taken for version 0 and undo the server's settings, mirror mode among them.
+            if (!object.containsKey("config_version")) {
+                throw ProtocolException.invalidJson("the answer has no config_version, so it is not a Genba server's"
+                        + " agent configuration (is server_url the Genba server?)");
             }
             @SuppressWarnings("unchecked")
             ServerConfig config = ServerConfig.of(answer.etag(), (Map<String, Object>) wire);

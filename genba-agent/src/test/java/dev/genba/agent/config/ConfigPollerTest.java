@@ -184,4 +184,20 @@ class ConfigPollerTest {
         assertThat(settings.current().configVersion()).isZero();
         assertThat(file.serverConfigFile()).doesNotExist();
     }
+
+    @Test
+    void a_json_answer_without_config_version_is_no_configuration_and_the_previous_one_is_kept() throws Exception {
+        server.agentConfig("\"v7\"", wire(VERSION_7));
+        LiveSettings settings = new LiveSettings(file, Optional.empty());
+        poller(settings).poll();
+        // what a proxy or another program answering every URL with 200 and JSON would send
+        server.agentConfig("\"other\"", wire("{\"status\": \"ok\"}"));
+
+        assertThat(poller(settings).poll()).isEqualTo(ConfigPoller.Result.FAILED);
+
+        assertThat(settings.current().configVersion()).isEqualTo(7);
+        assertThat(settings.current().mirrorMode()).as("the mirror stays on").isTrue();
+        assertThat(new ConfigStore(file.serverConfigFile()).load()).get()
+                .satisfies(saved -> assertThat(saved.version()).isEqualTo(7));
+    }
 }
