@@ -1,5 +1,6 @@
 package dev.genba.agent.db;
 
+import dev.genba.agent.logs.AgentLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -19,14 +20,17 @@ import org.sqlite.SQLiteJDBCLoader;
  * (docs/PERFORMANCE.md, "Agent"). Done only where the library's folder in the jar follows from
  * os.name and os.arch alone (Linux on x86_64 or aarch64); elsewhere, when the operator set
  * {@code org.sqlite.lib.path} or {@code org.sqlite.lib.name}, or when the copy cannot be made,
- * sqlite-jdbc loads it as before. A copy that fails to load makes sqlite-jdbc log an error and
- * fall back to its own extraction.
+ * sqlite-jdbc loads it as before. The copy is loaded here first: one that fails to load (damaged on
+ * the SD card) is made again, and one that still fails (a {@code noexec} state directory) is left
+ * to sqlite-jdbc's own extraction with one warning, instead of its error and stack trace on every
+ * start and every command.
  */
 final class SqliteLibrary {
     static final String PATH_PROPERTY = "org.sqlite.lib.path";
     static final String NAME_PROPERTY = "org.sqlite.lib.name";
     static final String LIBRARY = "libsqlitejdbc.so";
     private static final String COPY_PREFIX = "sqlite-jdbc-";
+    private static final AgentLog LOG = AgentLog.of(SqliteLibrary.class);
 
     private SqliteLibrary() {
     }
@@ -47,11 +51,37 @@ final class SqliteLibrary {
         }
         try {
             Path copy = copy(stateDir.resolve("native"), folder, version);
-            if (copy != null) {
+            if (copy == null) {
+                return;
+            }
+            String failure = load(copy);
+            if (failure != null) {
+                // damaged since it was made (an SD card's bad block): made again once
+                Files.delete(copy);
+                copy = copy(stateDir.resolve("native"), folder, version);
+                failure = load(copy);
+            }
+            if (failure == null) {
                 System.setProperty(PATH_PROPERTY, copy.getParent().toString());
+            } else {
+                LOG.warn("cannot load SQLite's library from " + copy + " (" + failure + "; is " + stateDir
+                        + " mounted noexec?); using the copy sqlite-jdbc makes in " + System.getProperty("java.io.tmpdir"));
             }
         } catch (IOException e) {
             // sqlite-jdbc extracts its own copy to java.io.tmpdir, as it always did
+        }
+    }
+
+    /**
+     * Loads the library (sqlite-jdbc's own load of the same file is then a no-op); null when it
+     * loaded, else why not.
+     */
+    private static String load(Path library) {
+        try {
+            System.load(library.toAbsolutePath().toString());
+            return null;
+        } catch (UnsatisfiedLinkError e) {
+            return e.getMessage();
         }
     }
 

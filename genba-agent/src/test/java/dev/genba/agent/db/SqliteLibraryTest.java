@@ -86,4 +86,24 @@ class SqliteLibraryTest {
             }
         }
     }
+
+    @Test
+    void a_copy_damaged_on_disk_is_made_again_without_an_error_or_a_stack_trace() throws Exception {
+        String folder = SqliteLibrary.folder(System.getProperty("os.name"), System.getProperty("os.arch"));
+        assumeTrue(folder != null, "sqlite-jdbc loads the library itself on this platform");
+        Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");
+        Path nativeDir = TestConfig.load(config).stateDir().resolve("native");
+        Path library = SqliteLibrary.copy(nativeDir, folder, SQLiteJDBCLoader.getVersion());
+        Files.writeString(library, "not a library any more: a bad block of the SD card");
+
+        Path output = directory.resolve("status.txt");
+        Process status = AgentProcesses.command(output, "status", "--config", config.toString());
+        assertThat(status.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(Files.readString(output)).contains("DESTINATION")
+                .doesNotContain("Failed to load native library", "UnsatisfiedLinkError", "\tat ", "WARN");
+        try (InputStream inJar = SQLiteJDBCLoader.class.getResourceAsStream("/org/sqlite/native/" + folder + "/" + SqliteLibrary.LIBRARY)) {
+            assertThat(Files.readAllBytes(library)).isEqualTo(inJar.readAllBytes());
+        }
+    }
 }
