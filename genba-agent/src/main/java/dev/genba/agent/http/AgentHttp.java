@@ -10,8 +10,13 @@ import java.net.HttpURLConnection;
 import java.net.NoRouteToHostException;
 import java.net.PortUnreachableException;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URL;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * HTTP calls to servers with {@link HttpURLConnection}: the JDK's HttpClient costs ~18 MB more
@@ -119,18 +124,115 @@ public final class AgentHttp {
         int timeoutMs = request.timeoutMs();
         BodyWriter body = request.body();
         HttpURLConnection connection = open("POST", url, timeoutMs);
+        WriteDeadline deadline = null;
         try {
             connection.setRequestProperty("Content-Type", "application/json");
             connection.setDoOutput(true);
             connection.setFixedLengthStreamingMode(length);
             try (OutputStream out = connection.getOutputStream()) {
-                body.writeTo(out);
+                deadline = WriteDeadline.start(connection, timeoutMs);
+                body.writeTo(deadline.watching(out));
+            }
+            if (deadline.end()) {
+                throw new SocketTimeoutException("closed by the agent after it wrote the request");
             }
             return connection;
         } catch (IOException e) {
             // a failed connection must not be kept for reuse by the keep-alive cache
             connection.disconnect();
+            if (deadline != null && deadline.end()) {
+                // not a kept connection the server closed: no second try on a new one
+                throw new SocketTimeoutException("the server took none of the request for " + timeoutMs + " ms");
+            }
             throw e;
+        }
+    }
+
+    /**
+     * A socket write has no timeout of its own: a server that takes the connection and stops reading
+     * (hung, or a handheld walked out of Wi-Fi range in the middle of a large batch) would hold the
+     * writing thread until TCP gives up, about 15 minutes, and with it the status reports or a
+     * destination's deliveries. This closes the connection when no byte of the request could be
+     * written for {@code timeoutMs}, which ends the write with an exception. Only a stall counts: a
+     * slow link that keeps taking bytes is given the time it needs, so a large batch still goes.
+     */
+    private static final class WriteDeadline {
+        private static final int RUNNING = 0;
+        private static final int ENDED = 1;
+        private static final int FIRED = 2;
+        private static final int CHUNK_BYTES = 8192;
+        private static final ScheduledThreadPoolExecutor TIMER = timer();
+
+        private final HttpURLConnection connection;
+        private final long timeoutNanos;
+        private final AtomicInteger state = new AtomicInteger(RUNNING);
+        private volatile long lastProgressNanos = System.nanoTime();
+        private volatile ScheduledFuture<?> check;
+
+        private WriteDeadline(HttpURLConnection connection, int timeoutMs) {
+            this.connection = connection;
+            this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        }
+
+        static WriteDeadline start(HttpURLConnection connection, int timeoutMs) {
+            WriteDeadline deadline = new WriteDeadline(connection, timeoutMs);
+            deadline.checkIn(deadline.timeoutNanos);
+            return deadline;
+        }
+
+        private void checkIn(long nanos) {
+            check = TIMER.schedule(this::check, nanos, TimeUnit.NANOSECONDS);
+        }
+
+        private void check() {
+            if (state.get() != RUNNING) {
+                return;
+            }
+            long stalledNanos = System.nanoTime() - lastProgressNanos;
+            if (stalledNanos < timeoutNanos) {
+                checkIn(timeoutNanos - stalledNanos);
+            } else if (state.compareAndSet(RUNNING, FIRED)) {
+                connection.disconnect();
+            }
+        }
+
+        /** {@code out}, written in pieces so that each piece the socket takes counts as progress. */
+        OutputStream watching(OutputStream out) {
+            return new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    out.write(b);
+                    lastProgressNanos = System.nanoTime();
+                }
+
+                @Override
+                public void write(byte[] bytes, int offset, int length) throws IOException {
+                    for (int written = 0; written < length; written += CHUNK_BYTES) {
+                        out.write(bytes, offset + written, Math.min(CHUNK_BYTES, length - written));
+                        lastProgressNanos = System.nanoTime();
+                    }
+                }
+            };
+        }
+
+        /** Stops watching; true when the deadline had already closed the connection. */
+        boolean end() {
+            state.compareAndSet(RUNNING, ENDED);
+            ScheduledFuture<?> pending = check;
+            if (pending != null) {
+                pending.cancel(false);
+            }
+            return state.get() == FIRED;
+        }
+
+        private static ScheduledThreadPoolExecutor timer() {
+            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, work -> {
+                Thread thread = new Thread(work, "http-write-deadline");
+                thread.setDaemon(true);
+                return thread;
+            });
+            timer.setRemoveOnCancelPolicy(true);
+            return timer;
         }
     }
 

@@ -16,10 +16,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /** A server that drops a connection without answering, as one does with a kept connection it timed out. */
@@ -110,6 +112,88 @@ class AgentHttpTest {
         assertThatThrownBy(() -> new AgentHttp("test-key", "0.1.0")
                 .postJson("http://127.0.0.1:" + port + "/api/clients/status", REPORT, 1_000))
                 .isInstanceOf(ConnectException.class);
+    }
+
+    @Test
+    void a_server_that_stops_reading_the_request_ends_the_post_after_the_timeout_not_when_tcp_gives_up()
+            throws Exception {
+        List<Socket> accepted = new CopyOnWriteArrayList<>();
+        listener = new ServerSocket();
+        listener.setReceiveBufferSize(4096);
+        listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        acceptor = new Thread(() -> {
+            try {
+                while (true) {
+                    accepted.add(listener.accept()); // taken, never read: a hung server
+                }
+            } catch (IOException e) {
+                accepted.forEach(socket -> {
+                    try {
+                        socket.close();
+                    } catch (IOException ignored) {
+                        // closing at the end of the test
+                    }
+                });
+            }
+        }, "test-server");
+        acceptor.start();
+        long length = 64L * 1024 * 1024; // far more than the sockets' buffers hold
+
+        // without a deadline of its own the write waits as long as the server keeps the connection
+        assertThatThrownBy(() -> Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () ->
+                new AgentHttp("test-key", "0.1.0").startPost(url(), length, 500, out -> {
+                    byte[] zeros = new byte[64 * 1024];
+                    for (long written = 0; written < length; written += zeros.length) {
+                        out.write(zeros);
+                    }
+                })))
+                .isInstanceOf(SocketTimeoutException.class).hasMessageContaining("500 ms");
+        assertThat(accepted).as("not sent again on a new connection").hasSize(1);
+    }
+
+    @Test
+    void a_slow_link_that_keeps_taking_the_request_is_given_the_time_it_needs() throws Exception {
+        long length = 64L * 1024 * 1024; // more than the sockets' buffers hold, so the writing waits on the reading
+        listener = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+        acceptor = new Thread(() -> {
+            try (Socket socket = listener.accept()) {
+                InputStream in = socket.getInputStream();
+                ByteArrayOutputStream head = new ByteArrayOutputStream();
+                while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+                    head.write(in.read());
+                }
+                // a little every 50 ms for 4 s, then the rest at once. The kernel wakes a writer waiting for
+                // room only once a third of its send buffer is free, so the writer sees progress every
+                // few hundred ms, within the 2 s timeout, and the whole request takes longer than it.
+                byte[] piece = new byte[256 * 1024];
+                long read = 0;
+                for (int slow = 0; slow < 80; slow++) {
+                    Thread.sleep(50);
+                    read += in.read(piece);
+                }
+                while (read < length) {
+                    read += in.read(piece, 0, (int) Math.min(piece.length, length - read));
+                }
+                bodies.add(Long.toString(read));
+                socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+                        .getBytes(StandardCharsets.US_ASCII));
+            } catch (IOException | InterruptedException e) {
+                // the listener was closed at the end of the test
+            }
+        }, "test-server");
+        acceptor.start();
+
+        long started = System.nanoTime();
+        HttpAnswer answer = new AgentHttp("test-key", "0.1.0").startPost(url(), length, 2_000, out -> {
+            byte[] zeros = new byte[64 * 1024];
+            for (long written = 0; written < length; written += zeros.length) {
+                out.write(zeros);
+            }
+        }).answer();
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(bodies).containsExactly(Long.toString(length));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(Duration.ofSeconds(3));
     }
 
     private enum Behaviour { DROP, SILENT, ANSWER }
