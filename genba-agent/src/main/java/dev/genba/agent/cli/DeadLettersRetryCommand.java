@@ -1,6 +1,9 @@
 package dev.genba.agent.cli;
 
 import dev.genba.agent.config.AgentFileConfig;
+import dev.genba.agent.config.AgentSettings;
+import dev.genba.agent.config.ConfigStore;
+import dev.genba.agent.config.LiveSettings;
 import dev.genba.agent.db.AgentDatabase;
 import dev.genba.agent.logs.LogInbox;
 import dev.genba.agent.outbox.DeadLetter;
@@ -12,8 +15,10 @@ import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -54,7 +59,18 @@ final class DeadLettersRetryCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Instant now = Clock.systemUTC().instant();
+        AgentSettings settings = new LiveSettings(file, new ConfigStore(file.serverConfigFile()).load()).current();
+        // Mirror dead letters moved while no mirror endpoint is configured would go straight back to the
+        // dead letters at the agent's next config poll: they are left where they are, and the operator told.
+        boolean noMirror = Destination.MIRROR.endpoint(settings) == null;
+        if (noMirror && destination == Destination.MIRROR) {
+            err.println("no dead letter was moved: " + noMirrorReason(settings));
+            return ExitCodes.PROBLEM;
+        }
+        Destination only = noMirror && destination == null ? Destination.PRIMARY : destination;
         long movedCount;
+        long mirrorLeft = 0;
+        Set<String> mirrorLeftIds = new HashSet<>();
         List<String> firstIds = new ArrayList<>();
         List<DeadLetter> moved = List.of();
         try (AgentDatabase database = AgentDatabase.openForCommand(file.outboxFile(), err::println)) {
@@ -63,7 +79,7 @@ final class DeadLettersRetryCommand implements Callable<Integer> {
             try {
                 if (which.all) {
                     // chunk by chunk: after `mirrorctl disable` there can be tens of thousands (RUNBOOK 10.10)
-                    store.requeueAll(destination, now, chunk -> {
+                    store.requeueAll(only, now, chunk -> {
                         sofar[0] += chunk.size();
                         chunk.forEach(letter -> {
                             if (firstIds.size() < 100) {
@@ -74,7 +90,7 @@ final class DeadLettersRetryCommand implements Callable<Integer> {
                         out.flush();
                     });
                 } else {
-                    moved = store.requeue(which.scanIds, destination, now);
+                    moved = store.requeue(which.scanIds, only, now);
                     moved.stream().map(DeadLetter::scanId).limit(100).forEach(firstIds::add);
                     sofar[0] = moved.size();
                 }
@@ -87,14 +103,37 @@ final class DeadLettersRetryCommand implements Callable<Integer> {
             }
             movedCount = sofar[0];
             logRetry(database, movedCount, firstIds, now);
+            if (only != destination) {
+                Set<String> asked = which.all ? null : Set.copyOf(which.scanIds);
+                long[] left = {0};
+                store.forEach(total -> { }, letter -> {
+                    if (letter.destination() == Destination.MIRROR && (asked == null || asked.contains(letter.scanId()))) {
+                        left[0]++;
+                        if (asked != null) {
+                            mirrorLeftIds.add(letter.scanId());
+                        }
+                    }
+                });
+                mirrorLeft = left[0];
+            }
         }
         moved.forEach(letter -> out.println("queued again: " + DeadLettersCommand.describe(letter)));
-        List<String> unknown = DeadLettersDiscardCommand.unknown(which.all ? List.of() : which.scanIds, moved);
+        List<String> unknown = DeadLettersDiscardCommand.unknown(which.all ? List.of() : which.scanIds, moved).stream()
+                .filter(scanId -> !mirrorLeftIds.contains(scanId)).toList();
+        if (mirrorLeft > 0) {
+            err.println(mirrorLeft + " mirror dead letters were left where they are: " + noMirrorReason(settings));
+        }
         unknown.forEach(scanId -> err.println("no dead letter with scan_id " + scanId
                 + (destination == null ? "" : " for " + destination.key()) + " (see `genba-agent dead-letters`)"));
         out.println(movedCount == 0 ? "no dead letters to send again"
                 : movedCount + " moved back to the outbox; `genba-agent status` shows them as pending until delivered");
-        return unknown.isEmpty() ? ExitCodes.OK : ExitCodes.PROBLEM;
+        return unknown.isEmpty() && mirrorLeft == 0 ? ExitCodes.OK : ExitCodes.PROBLEM;
+    }
+
+    private static String noMirrorReason(AgentSettings settings) {
+        return "no mirror endpoint is configured (mirror mode is off in configuration version " + settings.configVersion()
+                + " this agent has), so they would only come back to the dead letters; run this again once mirror mode"
+                + " is on (`mirrorctl enable`, taken by the agent at its next config poll)";
     }
 
     private static void logRetry(AgentDatabase database, long moved, List<String> firstIds, Instant now) {

@@ -32,6 +32,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DeadLettersCommandTest {
+    private static final String MIRROR_ON = "\"mirror_mode\": true, \"mirror_endpoint\": \"http://127.0.0.1:9/api/v1/scans\"";
+
     private static final String REASON = "HTTP 400 from http://genba/api/v1/scans: payload.tag_id is not a known tag";
 
     @TempDir
@@ -92,7 +94,8 @@ class DeadLettersCommandTest {
     @Test
     void lists_and_retries_tens_of_thousands_of_dead_letters_in_the_units_heap() throws Exception {
         int letters = 60_000;
-        Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");
+        // mirror mode on again by the time of the retry (they would stay dead letters otherwise)
+        Path config = TestConfig.write(directory, "http://127.0.0.1:9", MIRROR_ON);
         String reason = "no endpoint is configured for this destination any more (mirror mode was turned off before"
                 + " the scan reached it): `genba-agent dead-letters retry` sends it again once mirror mode is on,"
                 + " `genba-agent dead-letters discard` removes it";
@@ -229,7 +232,7 @@ class DeadLettersCommandTest {
     @Test
     void set_aside_moves_the_oldest_scans_waiting_for_one_destination_with_its_last_error_and_retry_undoes_it()
             throws Exception {
-        Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");
+        Path config = TestConfig.write(directory, "http://127.0.0.1:9", MIRROR_ON);
         try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
             OutboxStore outbox = new OutboxStore(database, 1_000);
             for (String n : List.of("1", "2", "3")) {
@@ -272,6 +275,40 @@ class DeadLettersCommandTest {
             assertThat(new OutboxStore(database, 1_000).pendingScanIds(Destination.MIRROR))
                     .containsExactlyInAnyOrder("scan-1", "scan-2", "scan-3");
             assertThat(new DeadLetterStore(database, 1_000).all()).isEmpty();
+        }
+    }
+
+    @Test
+    void retry_leaves_the_mirror_s_dead_letters_while_no_mirror_endpoint_is_configured_and_says_why()
+            throws Exception {
+        Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");
+        try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+            OutboxStore outbox = new OutboxStore(database, 1_000);
+            outbox.enqueue(List.of(new QueuedScan("scan-1", "{\"payload\":{\"tag_id\":\"TAG-1\"}}")),
+                    List.of(Destination.PRIMARY, Destination.MIRROR), Instant.now());
+            DeadLetterStore letters = new DeadLetterStore(database, 1_000);
+            letters.setAside(Destination.PRIMARY, 1, Instant.now());
+            letters.setAside(Destination.MIRROR, 1, Instant.now());
+        }
+
+        Run onlyMirror = run("dead-letters", "retry", "--config", config.toString(), "--destination", "mirror", "--all");
+        Run byId = run("dead-letters", "retry", "--config", config.toString(), "scan-1", "scan-9");
+        Run all = run("dead-letters", "retry", "--config", config.toString(), "--all");
+
+        assertThat(onlyMirror.exitCode()).isEqualTo(1);
+        assertThat(onlyMirror.err()).contains("no dead letter was moved: no mirror endpoint is configured",
+                "run this again once mirror mode is on");
+        assertThat(byId.exitCode()).isEqualTo(1);
+        assertThat(byId.out()).contains("queued again: primary scan-1");
+        assertThat(byId.err()).contains("1 mirror dead letters were left where they are")
+                .contains("no dead letter with scan_id scan-9").doesNotContain("scan_id scan-1");
+        assertThat(all.exitCode()).isEqualTo(1);
+        assertThat(all.err()).contains("1 mirror dead letters were left where they are");
+        try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+            assertThat(new OutboxStore(database, 1_000).pendingScanIds(Destination.PRIMARY)).containsExactly("scan-1");
+            assertThat(new OutboxStore(database, 1_000).pendingScanIds(Destination.MIRROR)).isEmpty();
+            assertThat(new DeadLetterStore(database, 1_000).all()).extracting(DeadLetter::destination)
+                    .containsExactly(Destination.MIRROR);
         }
     }
 
