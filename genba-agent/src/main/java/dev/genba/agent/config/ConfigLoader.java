@@ -28,6 +28,8 @@ public final class ConfigLoader {
     public static final Path DEFAULT_PATH = Path.of("/etc/genba/agent.json");
     public static final String ENV_PREFIX = "GENBA_AGENT_";
 
+    /** How the client_key of the example agent.json (deploy/agent/agent.json) begins. */
+    static final String EXAMPLE_KEY_TEXT = "paste the key";
     private static final Set<String> LOCAL_KEYS = Set.of("server_url", "client_id", "client_key", "state_dir",
             "intake_port", "outbox_max_rows", "max_backoff_ms", "log_buffer_lines", "journal_units");
 
@@ -63,6 +65,11 @@ public final class ConfigLoader {
             // sent as a header, a line break made every request throw with the key in its message
             problems.add(origin.get("client_key") + ": client_key must be the key as `genba clients add` printed it,"
                     + " on one line without tabs or characters other than ASCII");
+            clientKey = null;
+        } else if (clientKey != null && clientKey.startsWith(EXAMPLE_KEY_TEXT)) {
+            // left as deploy/agent/agent.json has it: every call to the server would get 401
+            problems.add(origin.get("client_key") + ": client_key is still the example's text; paste the key that"
+                    + " `genba clients add " + (clientId == null ? "NAME" : clientId) + "` printed on the server");
             clientKey = null;
         }
         String stateDir = reader.text("state_dir", false);

@@ -59,7 +59,8 @@ class ConfigLoaderTest {
     void the_example_in_deploy_loads_cleanly_and_sends_to_the_server_only_until_the_server_says_otherwise() {
         Path example = Path.of("..", "deploy", "agent", "agent.json");
 
-        ConfigLoader.Loaded loaded = new ConfigLoader(Map.of()).load(example);
+        // its client_key is a placeholder to replace (here by the environment's)
+        ConfigLoader.Loaded loaded = new ConfigLoader(Map.of("GENBA_AGENT_CLIENT_KEY", "gk_k")).load(example);
 
         assertThat(loaded.warnings()).isEmpty();
         AgentFileConfig config = loaded.config();
@@ -70,6 +71,15 @@ class ConfigLoaderTest {
         assertThat(settings.mirrorMode()).isFalse();
         assertThat(settings.mirrorEndpoint()).isNull();
         assertThat(settings.primaryEndpoint()).isEqualTo("http://raspi-server.local:8501/api/v1/scans");
+    }
+
+    @Test
+    void the_example_s_client_key_left_as_it_is_is_refused_with_what_to_paste() {
+        Path example = Path.of("..", "deploy", "agent", "agent.json");
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(example))
+                .hasMessage("config " + example + ": client_key is still the example's text; paste the key that"
+                        + " `genba clients add HANDHELD-01` printed on the server");
     }
 
     @Test
