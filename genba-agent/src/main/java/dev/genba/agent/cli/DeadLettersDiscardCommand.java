@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -33,14 +34,27 @@ final class DeadLettersDiscardCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "SCAN_ID", arity = "1..*", description = "the scans to discard (named one by one)")
+    // 0..* so that `--all` alone gets its own answer below; none at all is still refused there
+    @Parameters(paramLabel = "SCAN_ID", arity = "0..*", description = "the scans to discard (named one by one)")
     List<String> scanIds;
+
+    /** Not offered (a discard cannot be undone); there only to say so instead of "Unknown option". */
+    @Option(names = "--all", hidden = true)
+    boolean all;
 
     @Option(names = "--destination", paramLabel = "primary|mirror", description = "only this destination's dead letter")
     Destination destination;
 
     @Override
     public Integer call() {
+        if (all) {
+            throw new ParameterException(spec.commandLine(), "discard has no --all, because a discard cannot be undone:"
+                    + " name the scans one by one (RUNBOOK 11.6 step 4 shows how to discard all of the mirror's"
+                    + " after the mirror has ended)");
+        }
+        if (scanIds == null || scanIds.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "Missing required parameter: 'SCAN_ID'");
+        }
         AgentFileConfig file = config.load();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

@@ -174,6 +174,22 @@ class DeadLettersCommandTest {
     }
 
     @Test
+    void discard_has_no_all_and_says_so_and_why_removing_nothing() throws Exception {
+        Path config = configWithDeadLetters();
+
+        Run all = run("dead-letters", "discard", "--config", config.toString(), "--all");
+        Run nothing = run("dead-letters", "discard", "--config", config.toString());
+
+        assertThat(all.exitCode()).isEqualTo(2);
+        assertThat(all.err()).contains("discard has no --all, because a discard cannot be undone");
+        assertThat(nothing.exitCode()).isEqualTo(2);
+        assertThat(nothing.err()).contains("Missing required parameter: 'SCAN_ID'");
+        try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+            assertThat(new DeadLetterStore(database, 1_000).all()).hasSize(2);
+        }
+    }
+
+    @Test
     void discard_prints_what_it_removed_and_leaves_a_warning_for_the_server() throws Exception {
         Path config = configWithDeadLetters();
 
