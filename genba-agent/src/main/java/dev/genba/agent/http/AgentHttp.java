@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.HttpsURLConnection;
 
 /**
  * HTTP calls to servers with {@link HttpURLConnection}: the JDK's HttpClient costs ~18 MB more
@@ -238,6 +239,10 @@ public final class AgentHttp {
 
     private HttpURLConnection open(String method, String url, int timeoutMs) throws IOException {
         HttpURLConnection connection = (HttpURLConnection) new URL(url).openConnection();
+        if (connection instanceof HttpsURLConnection https) {
+            // else the write deadline's disconnect of a TLS connection waits as long as the stalled write
+            https.setSSLSocketFactory(LingeringSslSockets.over(https.getSSLSocketFactory()));
+        }
         connection.setRequestMethod(method);
         connection.setConnectTimeout(timeoutMs);
         connection.setReadTimeout(timeoutMs);

@@ -16,13 +16,24 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A server that drops a connection without answering, as one does with a kept connection it timed out. */
 class AgentHttpTest {
@@ -194,6 +205,71 @@ class AgentHttpTest {
         assertThat(answer.status()).isEqualTo(200);
         assertThat(bodies).containsExactly(Long.toString(length));
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void a_tls_server_that_stops_reading_the_request_ends_the_post_after_the_timeout_too(@TempDir Path dir) throws Exception {
+        SSLContext tls = selfSignedFor127001(dir);
+        SSLSocketFactory before = HttpsURLConnection.getDefaultSSLSocketFactory();
+        HttpsURLConnection.setDefaultSSLSocketFactory(tls.getSocketFactory());
+        List<Socket> accepted = new CopyOnWriteArrayList<>();
+        try {
+            SSLServerSocket server = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+            server.setReceiveBufferSize(4096);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+            listener = server;
+            acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        SSLSocket socket = (SSLSocket) listener.accept();
+                        accepted.add(socket);
+                        socket.startHandshake(); // then never reads: a hung server
+                    }
+                } catch (IOException e) {
+                    // the listener was closed at the end of the test
+                }
+            }, "test-server");
+            acceptor.start();
+            long length = 64L * 1024 * 1024;
+            String url = "https://127.0.0.1:" + listener.getLocalPort() + "/api/clients/status";
+
+            // without SO_LINGER, closing the TLS socket waits for the stalled write's lock, as long as the write
+            assertThatThrownBy(() -> Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30), () ->
+                    new AgentHttp("test-key", "0.1.0").startPost(url, length, 500, out -> {
+                        byte[] zeros = new byte[64 * 1024];
+                        for (long written = 0; written < length; written += zeros.length) {
+                            out.write(zeros);
+                        }
+                    })))
+                    .isInstanceOf(SocketTimeoutException.class).hasMessageContaining("500 ms");
+        } finally {
+            HttpsURLConnection.setDefaultSSLSocketFactory(before);
+            for (Socket socket : accepted) {
+                socket.close();
+            }
+        }
+    }
+
+    /** A TLS context that serves and trusts one self-signed certificate for 127.0.0.1, made with the JDK's keytool. */
+    private static SSLContext selfSignedFor127001(Path dir) throws Exception {
+        Path keys = dir.resolve("keys.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "test", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
+                "-ext", "san=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", keys.toString(),
+                "-storepass", "test-pass", "-keypass", "test-pass").redirectErrorStream(true).start();
+        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(keytool.waitFor()).as(output).isZero();
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keys)) {
+            store.load(in, "test-pass".toCharArray());
+        }
+        KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keyManagers.init(store, "test-pass".toCharArray());
+        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(store);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
+        return tls;
     }
 
     private enum Behaviour { DROP, SILENT, ANSWER }
