@@ -131,9 +131,14 @@ final class DeadLettersRetryCommand implements Callable<Integer> {
     }
 
     private static String noMirrorReason(AgentSettings settings) {
-        return "no mirror endpoint is configured (mirror mode is off in configuration version " + settings.configVersion()
-                + " this agent has), so they would only come back to the dead letters; run this again once mirror mode"
-                + " is on (`mirrorctl enable`, taken by the agent at its next config poll)";
+        return settings.mirrorMode()
+                ? "no mirror endpoint is configured (mirror mode is on in configuration version " + settings.configVersion()
+                        + " this agent has, but without a mirror_endpoint), so they could go nowhere; run this again"
+                        + " once it is set on the server (`genba agent-config set mirror_endpoint URL`, taken by the"
+                        + " agent at its next config poll)"
+                : "no mirror endpoint is configured (mirror mode is off in configuration version " + settings.configVersion()
+                        + " this agent has), so they would only come back to the dead letters; run this again once"
+                        + " mirror mode is on (`mirrorctl enable`, taken by the agent at its next config poll)";
     }
 
     private static void logRetry(AgentDatabase database, long moved, List<String> firstIds, Instant now) {

@@ -30,6 +30,8 @@ final class SqliteLibrary {
     static final String NAME_PROPERTY = "org.sqlite.lib.name";
     static final String LIBRARY = "libsqlitejdbc.so";
     private static final String COPY_PREFIX = "sqlite-jdbc-";
+    /** Beside a copy that was made afresh and still did not load: why. */
+    static final String UNLOADABLE = "cannot-load.txt";
     private static final AgentLog LOG = AgentLog.of(SqliteLibrary.class);
 
     private SqliteLibrary() {
@@ -49,8 +51,17 @@ final class SqliteLibrary {
         if (folder == null || version.isEmpty() || version.equals("unknown")) {
             return;
         }
+        Path nativeDir = stateDir.resolve("native");
         try {
-            Path copy = copy(stateDir.resolve("native"), folder, version);
+            Path unloadable = copyDirectory(nativeDir, folder, version).resolve(UNLOADABLE);
+            if (Files.exists(unloadable)) {
+                // found before that a fresh copy does not load here: not written again at every start
+                LOG.warn("SQLite's library cannot be loaded from " + nativeDir + " (" + Files.readString(unloadable).strip()
+                        + "); using the copy sqlite-jdbc makes in " + System.getProperty("java.io.tmpdir")
+                        + " (once " + stateDir + " allows it, remove " + nativeDir + " to try again)");
+                return;
+            }
+            Path copy = copy(nativeDir, folder, version);
             if (copy == null) {
                 return;
             }
@@ -58,18 +69,25 @@ final class SqliteLibrary {
             if (failure != null) {
                 // damaged since it was made (an SD card's bad block): made again once
                 Files.delete(copy);
-                copy = copy(stateDir.resolve("native"), folder, version);
+                copy = copy(nativeDir, folder, version);
                 failure = load(copy);
             }
             if (failure == null) {
                 System.setProperty(PATH_PROPERTY, copy.getParent().toString());
             } else {
-                LOG.warn("cannot load SQLite's library from " + copy + " (" + failure + "; is " + stateDir
-                        + " mounted noexec?); using the copy sqlite-jdbc makes in " + System.getProperty("java.io.tmpdir"));
+                String why = failure + "; is " + stateDir + " mounted noexec?";
+                Files.writeString(unloadable, why + "\n");
+                LOG.warn("cannot load SQLite's library from " + copy + " (" + why + "); using the copy sqlite-jdbc"
+                        + " makes in " + System.getProperty("java.io.tmpdir") + " (once " + stateDir
+                        + " allows it, remove " + nativeDir + " to try again)");
             }
         } catch (IOException e) {
             // sqlite-jdbc extracts its own copy to java.io.tmpdir, as it always did
         }
+    }
+
+    private static Path copyDirectory(Path nativeDir, String folder, String version) {
+        return nativeDir.resolve(COPY_PREFIX + version + "-" + folder.replace('/', '-'));
     }
 
     /**
@@ -105,7 +123,7 @@ final class SqliteLibrary {
      * there already; copies of other versions are removed. Null when the jar has no library there.
      */
     static Path copy(Path nativeDir, String folder, String version) throws IOException {
-        Path directory = nativeDir.resolve(COPY_PREFIX + version + "-" + folder.replace('/', '-'));
+        Path directory = copyDirectory(nativeDir, folder, version);
         Path library = directory.resolve(LIBRARY);
         if (Files.isRegularFile(library)) {
             return library;

@@ -135,7 +135,9 @@ public final class AgentHttp {
                 body.writeTo(deadline.watching(out));
             }
             if (deadline.end()) {
-                throw new SocketTimeoutException("closed by the agent after it wrote the request");
+                // the last bytes went out just as the deadline closed the connection: no answer can come
+                throw new SocketTimeoutException("the request was written only as " + timeoutMs
+                        + " ms without progress ran out");
             }
             return connection;
         } catch (IOException e) {
@@ -143,7 +145,8 @@ public final class AgentHttp {
             connection.disconnect();
             if (deadline != null && deadline.end()) {
                 // not a kept connection the server closed: no second try on a new one
-                throw new SocketTimeoutException("the server took none of the request for " + timeoutMs + " ms");
+                throw e instanceof SocketTimeoutException ? e : new SocketTimeoutException(
+                        "the server stopped taking the request: nothing more could be sent for " + timeoutMs + " ms");
             }
             throw e;
         }

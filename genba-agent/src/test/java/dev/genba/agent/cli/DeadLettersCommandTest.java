@@ -329,6 +329,22 @@ class DeadLettersCommandTest {
     }
 
     @Test
+    void retry_of_the_mirror_s_with_mirror_mode_on_but_no_mirror_endpoint_says_what_is_missing() throws Exception {
+        Path config = TestConfig.write(directory, "http://127.0.0.1:9", "\"mirror_mode\": true");
+        try (AgentDatabase database = AgentDatabase.open(TestConfig.load(config).outboxFile())) {
+            new OutboxStore(database, 1_000).enqueue(List.of(new QueuedScan("scan-1", "{\"payload\":{}}")),
+                    List.of(Destination.MIRROR), Instant.now());
+            new DeadLetterStore(database, 1_000).setAside(Destination.MIRROR, 1, Instant.now());
+        }
+
+        Run retry = run("dead-letters", "retry", "--config", config.toString(), "--destination", "mirror", "--all");
+
+        assertThat(retry.exitCode()).isEqualTo(1);
+        assertThat(retry.err()).contains("mirror mode is on in configuration version 0 this agent has, but without a"
+                + " mirror_endpoint").contains("genba agent-config set mirror_endpoint URL");
+    }
+
+    @Test
     void set_aside_with_nothing_waiting_is_exit_1_and_a_count_out_of_range_is_exit_2_naming_the_option()
             throws Exception {
         Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");

@@ -106,4 +106,24 @@ class SqliteLibraryTest {
             assertThat(Files.readAllBytes(library)).isEqualTo(inJar.readAllBytes());
         }
     }
+
+    @Test
+    void where_a_fresh_copy_did_not_load_it_is_not_written_again_at_every_start() throws Exception {
+        String folder = SqliteLibrary.folder(System.getProperty("os.name"), System.getProperty("os.arch"));
+        assumeTrue(folder != null, "sqlite-jdbc loads the library itself on this platform");
+        Path config = TestConfig.write(directory, "http://127.0.0.1:9", "");
+        Path nativeDir = TestConfig.load(config).stateDir().resolve("native");
+        Path copyDir = Files.createDirectories(nativeDir.resolve("sqlite-jdbc-" + SQLiteJDBCLoader.getVersion() + "-"
+                + folder.replace('/', '-')));
+        // what a noexec state directory leaves: dlopen refuses every fresh copy
+        Files.writeString(copyDir.resolve(SqliteLibrary.UNLOADABLE), "failed to map segment from shared object\n");
+
+        Path output = directory.resolve("status.txt");
+        Process status = AgentProcesses.command(output, "status", "--config", config.toString());
+        assertThat(status.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        // sqlite-jdbc's own copy serves; commands print errors only (`run` logs the WARN saying why)
+        assertThat(Files.readString(output)).contains("DESTINATION").doesNotContain("Failed to load native library");
+        assertThat(names(copyDir)).containsExactly(SqliteLibrary.UNLOADABLE);
+    }
 }
