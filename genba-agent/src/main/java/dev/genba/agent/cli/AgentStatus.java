@@ -68,8 +68,7 @@ record AgentStatus(AgentFileConfig file, AgentSettings settings, boolean serverC
                         + " (RUNBOOK 11.1 step 8)").append('\n');
         text.append("mirror:   ").append(settings.mirrorMode() ? "on" : "off").append('\n');
         text.append("intake:   ").append(intake.notListening()
-                ? "NOT running: nothing listens on 127.0.0.1:" + intake.port() + ", so the scanner app's scans are"
-                        + " refused; start the agent (sudo systemctl start genba-agent, RUNBOOK 11.1 step 6)"
+                ? intake.problem()
                 : diskFull()
                 ? "probably REFUSING new scans (503): the disk holding " + file.stateDir() + " is nearly full ("
                         + stateDiskFreeBytes / 1024 + " KiB free); free space there (RUNBOOK 11.5), the scans already"
