@@ -199,7 +199,10 @@ public final class LogShipper {
                 }
             }).answer();
             if (answer.ok()) {
-                lastProblem = null;
+                if (lastProblem != null) {
+                    lastProblem = null;
+                    LOG.info("log shipping resumed");
+                }
                 return Sent.TAKEN;
             }
             if (answer.status() == 400 || answer.status() == 413 || answer.status() == 422) {

@@ -214,6 +214,26 @@ class LogShipperTest {
     }
 
     @Test
+    void a_pause_is_said_once_and_its_end_too() {
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        AgentLog.install(new PrintStream(console, true, StandardCharsets.UTF_8), AgentLog.Level.INFO, null);
+        unavailableFrom = 1;
+        buffer.add(line("while away"));
+
+        shipper.flush();
+        shipper.flush();
+        unavailableFrom = 0;
+        shipper.flush();
+        buffer.add(line("later"));
+        shipper.flush();
+
+        assertThat(stored).containsExactly("while away", "later");
+        assertThat(console.toString(StandardCharsets.UTF_8).lines().toList()).hasSize(2)
+                .first().asString().startsWith("INFO LogShipper: log shipping paused, HTTP 503");
+        assertThat(console.toString(StandardCharsets.UTF_8)).endsWith("INFO LogShipper: log shipping resumed\n");
+    }
+
+    @Test
     void the_warning_about_refused_lines_is_printed_once_and_not_shipped() {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         AgentLog.install(new PrintStream(console, true, StandardCharsets.UTF_8), AgentLog.Level.INFO, buffer);
